@@ -1,0 +1,57 @@
+"""Fully connected generator and discriminator, the networks of the 2-D mixture benchmarks.
+
+Both work on any data shape: the generator emits ``prod(data_shape)`` numbers and reshapes them,
+the discriminator flattens its input. That is how Goodfellow et al. (2014) ran MNIST, and it is why
+the MLP can be pointed at images on purpose (``net.images=true``).
+"""
+
+import math
+from collections.abc import Sequence
+
+from torch import Tensor, nn
+
+
+def _stack(sizes: Sequence[int], activation: type[nn.Module], **kwargs) -> list[nn.Module]:
+    layers: list[nn.Module] = []
+    for n_in, n_out in zip(sizes[:-1], sizes[1:]):
+        layers += [nn.Linear(n_in, n_out), activation(**kwargs)]
+    return layers
+
+
+class MLPGenerator(nn.Module):
+    """z -> x through ``depth`` hidden ReLU layers of ``hidden`` units.
+
+    The output is linear for points (the mixtures are not bounded) and tanh for images, whose
+    pixels the data modules scale to [-1, 1].
+    """
+
+    def __init__(self, latent_dim: int, data_shape: Sequence[int], hidden: int = 128, depth: int = 3, tanh: bool = False):
+        super().__init__()
+        self.latent_dim = latent_dim
+        self.data_shape = tuple(data_shape)
+        layers = _stack([latent_dim] + [hidden] * depth, nn.ReLU)
+        layers.append(nn.Linear(hidden, math.prod(self.data_shape)))
+        if tanh:
+            layers.append(nn.Tanh())
+        self.net = nn.Sequential(*layers)
+
+    def forward(self, z: Tensor) -> Tensor:
+        return self.net(z).view(-1, *self.data_shape)
+
+
+class MLPDiscriminator(nn.Module):
+    """x -> one logit through ``depth`` hidden LeakyReLU(0.2) layers.
+
+    Split into ``features`` (the trunk) and ``head`` (the last linear layer), so variants that need
+    the discriminator's features (a Q head, a feature-space reconstruction loss) can reach them.
+    """
+
+    def __init__(self, data_shape: Sequence[int], hidden: int = 128, depth: int = 3):
+        super().__init__()
+        self.features = nn.Sequential(
+            nn.Flatten(), *_stack([math.prod(data_shape)] + [hidden] * depth, nn.LeakyReLU, negative_slope=0.2)
+        )
+        self.head = nn.Linear(hidden, 1)
+
+    def forward(self, x: Tensor) -> Tensor:
+        return self.head(self.features(x)).squeeze(1)
