@@ -1,0 +1,77 @@
+"""GANModule's training loop: n_critic, toggled updates, the iteration budget, the GAN options."""
+
+import lightning as L
+import pytest
+import torch
+from hydra.utils import instantiate
+
+from tests.conftest import QUICK, compose_config
+from zoo.data.mixtures import Ring
+from zoo.models.gan import GAN
+
+
+class Recording(GAN):
+    """GAN that records, for every update, which networks' parameters moved and the batch it used."""
+
+    def on_fit_start(self):
+        self.record = []
+
+    def update(self, optimizer, step, batch, key):
+        before = {name: p.detach().clone() for name, p in self.named_parameters()}
+        terms = super().update(optimizer, step, batch, key)
+        moved = {name.split(".")[0] for name, p in self.named_parameters() if not torch.equal(before[name], p)}
+        self.record.append((key, moved, batch[:, 0].sum().item()))
+        return terms
+
+
+def fit(tmp_path, iterations: int, **model_overrides) -> tuple[Recording, L.Trainer]:
+    overrides = [*QUICK, "net.generator.hidden=16", "net.discriminator.hidden=16"]
+    overrides += [f"model.{key}={value}" for key, value in model_overrides.items()]
+    cfg = compose_config(overrides, tmp_path)
+    model = instantiate(cfg.model, _target_=f"{__name__}.Recording")
+    trainer = L.Trainer(
+        max_steps=iterations * model.steps_per_iteration, logger=False, enable_checkpointing=False,
+        enable_progress_bar=False, enable_model_summary=False,
+    )
+    trainer.fit(model, datamodule=Ring(n_samples=4096, batch_size=32))
+    return model, trainer
+
+
+@pytest.mark.parametrize("n_critic", [1, 3])
+def test_n_critic_discriminator_updates_per_generator_update_each_on_its_own_batch(tmp_path, n_critic):
+    model, trainer = fit(tmp_path, iterations=4, n_critic=n_critic)
+    keys = [key for key, _, _ in model.record]
+    assert keys == (["d_loss"] * n_critic + ["g_loss"]) * 4
+    d_batches = [batch for key, _, batch in model.record if key == "d_loss"]
+    assert len(set(d_batches)) == len(d_batches)  # every D update saw a different batch
+    assert model.iteration == 4 and trainer.global_step == 4 * (n_critic + 1)
+
+
+def test_each_update_moves_only_its_own_network(tmp_path):
+    model, _ = fit(tmp_path, iterations=3)
+    for key, moved, _ in model.record:
+        assert moved == ({"discriminator"} if key == "d_loss" else {"generator"})
+
+
+def test_instance_noise_is_annealed_to_zero(monkeypatch, tmp_path):
+    cfg = compose_config([*QUICK, "model.instance_noise=0.5"], tmp_path)
+    model = instantiate(cfg.model)
+    x = torch.zeros(20000, 2)
+    for progress, std in [(0.0, 0.5), (0.5, 0.25), (1.0, 0.0)]:
+        monkeypatch.setattr(GAN, "progress", property(lambda self, p=progress: p))
+        assert model.noisy(x).std().item() == pytest.approx(std, abs=0.01)
+
+
+def test_label_smoothing_reaches_the_discriminator_loss(monkeypatch, tmp_path):
+    cfg = compose_config([*QUICK, "model.label_smoothing=0.1"], tmp_path)
+    model = instantiate(cfg.model)
+    seen = {}
+    model.d_loss = lambda real, fake, real_label: seen.setdefault("label", real_label) * real.mean()
+    monkeypatch.setattr(GAN, "progress", property(lambda self: 0.0))
+    model.d_step(torch.randn(8, 2))
+    assert seen["label"] == pytest.approx(0.9)
+
+
+def test_fixed_noise_is_the_same_for_every_model(tmp_path):
+    cfg = compose_config(QUICK, tmp_path)
+    assert torch.equal(instantiate(cfg.model).fixed_noise, instantiate(cfg.model).fixed_noise)

@@ -1,0 +1,82 @@
+"""Data modules: the mixtures' exact geometry, image scaling, on-device batching, missing data."""
+
+import math
+
+import pytest
+import torch
+
+from tests.conftest import mnist_root
+from zoo.data.base import TensorBatches
+from zoo.data.images import Digits, TorchvisionImages
+from zoo.data.mixtures import Grid, Ring
+from zoo.errors import ConfigError
+
+
+def test_ring_has_eight_distinct_modes_on_the_unit_circle():
+    ring = Ring()
+    assert ring.modes.shape == (8, 2)
+    assert torch.allclose(ring.modes.norm(dim=1), torch.ones(8))
+    angles = torch.atan2(ring.modes[:, 1], ring.modes[:, 0]) % (2 * math.pi)
+    assert torch.allclose(angles.sort().values, torch.arange(8) * 2 * math.pi / 8, atol=1e-6)
+    assert ring.sigma == 0.01
+
+
+def test_grid_modes_are_the_pacgan_grid():
+    grid = Grid()
+    ticks = {-4.0, -2.0, 0.0, 2.0, 4.0}
+    assert grid.modes.shape == (25, 2) and grid.sigma == 0.05
+    assert {tuple(m) for m in grid.modes.tolist()} == {(x, y) for x in ticks for y in ticks}
+
+
+def test_mixture_is_reproducible_from_its_seed_and_has_the_right_spread():
+    a, b, c = Ring(n_samples=20000, seed=1), Ring(n_samples=20000, seed=1), Ring(n_samples=20000, seed=2)
+    for module in (a, b, c):
+        module.setup()
+    assert torch.equal(a.data, b.data) and not torch.equal(a.data, c.data)
+    offsets = a.data - a.modes[a.labels]
+    assert offsets.std().item() == pytest.approx(0.01, rel=0.05)
+    assert torch.bincount(a.labels).min() > 20000 / 8 * 0.9
+
+
+def test_digits_are_scaled_to_unit_range_and_resizable():
+    for size in (8, 16, 32):
+        digits = Digits(size=size)
+        digits.setup()
+        assert digits.shape == (1, size, size)
+        assert digits.data.min() >= -1 and digits.data.max() <= 1
+        assert digits.data.min() == -1 and digits.data.max() > 0.9
+    assert len(digits.labels) == 1797
+
+
+def test_batches_are_shuffled_disjoint_and_drop_the_runt():
+    data = torch.arange(10).float().unsqueeze(1)
+    batches = TensorBatches(data, batch_size=3, seed=0)
+    first = [b.squeeze(1).tolist() for b in batches]
+    assert len(first) == 3 and all(len(b) == 3 for b in first)
+    flat = sum(first, [])
+    assert len(set(flat)) == 9  # no repeats within a pass
+    second = [b.squeeze(1).tolist() for b in batches]
+    assert second != first  # reshuffled each pass
+
+
+def test_ranks_see_disjoint_batches():
+    data = torch.arange(12).float().unsqueeze(1)
+    seen = [{int(x) for batch in TensorBatches(data, 2, seed=0, rank=r, world_size=2) for x in batch} for r in (0, 1)]
+    assert not seen[0] & seen[1] and len(seen[0]) == len(seen[1]) == 6
+
+
+def test_mnist_loads_from_the_local_root():
+    root = mnist_root()
+    for name in ("MNIST", "FashionMNIST"):
+        module = TorchvisionImages(name=name, root=str(root), download=False)
+        module.setup()
+        assert module.shape == (1, 28, 28) and len(module.data) == 60000
+        assert module.data.min() == -1 and module.data.max() == 1
+    small = TorchvisionImages(name="MNIST", root=str(root), download=False, size=16)
+    assert small.shape == (1, 16, 16)
+
+
+def test_missing_mnist_without_download_names_root_and_download(tmp_path):
+    module = TorchvisionImages(name="MNIST", root=str(tmp_path), download=False)
+    with pytest.raises(ConfigError, match="dataset.root=.*dataset.download"):
+        module.prepare_data()
