@@ -36,10 +36,10 @@ def scatter_over_modes(samples: Tensor, modes: Tensor, sigma: float, path: Path,
     samples, modes = samples.detach().float().cpu().numpy(), modes.float().cpu().numpy()
     span = np.abs(modes).max() * 1.5 + 3 * sigma
     fig, ax = plt.subplots(figsize=(4.5, 4.5), dpi=100)
-    ax.scatter(samples[:, 0], samples[:, 1], s=2, alpha=0.35, color="tab:blue", label="samples", rasterized=True)
-    ax.scatter(modes[:, 0], modes[:, 1], s=30, marker="x", color="tab:red", label="true modes")
-    for mode in modes:
-        ax.add_patch(plt.Circle(mode, 3 * sigma, fill=False, color="tab:red", lw=0.6))
+    ax.scatter(modes[:, 0], modes[:, 1], s=90, marker="o", facecolors="none", edgecolors="tab:red", lw=1.0, label="true modes", zorder=1)
+    for mode in modes:  # the high-quality region of each mode
+        ax.add_patch(plt.Circle(mode, 3 * sigma, fill=False, color="tab:red", lw=0.6, zorder=1))
+    ax.scatter(samples[:, 0], samples[:, 1], s=2, alpha=0.4, color="tab:blue", label="samples", rasterized=True, zorder=2)
     ax.set(xlim=(-span, span), ylim=(-span, span), aspect="equal", title=title)
     ax.legend(loc="upper right", fontsize=7, markerscale=2)
     fig.tight_layout()

@@ -1,0 +1,73 @@
+"""Gather the results.json of many runs (a Hydra multirun, or any folder) into one table.
+
+    python -m zoo.collect outputs/multirun/<date>            # markdown table, one row per run
+    python -m zoo.collect outputs/multirun/<date> out=t.csv  # the same as CSV
+
+Each row is a run: its command-line overrides (from .hydra/overrides.yaml) and its results; a
+final line gives the mean and standard deviation of every numeric column over the runs.
+"""
+
+import csv
+import json
+import statistics
+import sys
+from pathlib import Path
+
+from omegaconf import OmegaConf
+
+from zoo.cli import fail
+
+
+def collect(root: Path) -> list[dict]:
+    """One dict per results.json under ``root``: {"run": overrides or path, **results}."""
+    rows = []
+    for results_path in sorted(root.rglob("results.json")):
+        overrides_path = results_path.parent / ".hydra" / "overrides.yaml"
+        run = " ".join(OmegaConf.load(overrides_path)) if overrides_path.is_file() else str(results_path.parent)
+        rows.append({"run": run, **json.loads(results_path.read_text())})
+    return rows
+
+
+def summarise(rows: list[dict]) -> dict:
+    """Mean +- std of every numeric column."""
+    summary = {"run": f"mean +- std over {len(rows)} runs"}
+    for key in rows[0]:
+        values = [row[key] for row in rows if isinstance(row.get(key), (int, float))]
+        if len(values) == len(rows) and key != "run":
+            spread = statistics.stdev(values) if len(values) > 1 else 0.0
+            summary[key] = f"{statistics.mean(values):.3g} +- {spread:.2g}"
+    return summary
+
+
+def markdown(rows: list[dict], columns: list[str]) -> str:
+    def cell(value):
+        return f"{value:.4g}" if isinstance(value, float) else str(value)
+
+    lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
+    lines += ["| " + " | ".join(cell(row.get(c, "")) for c in columns) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = sys.argv[1:] if argv is None else argv
+    paths = [a for a in args if "=" not in a]
+    options = dict(a.split("=", 1) for a in args if "=" in a)
+    if len(paths) != 1 or set(options) - {"out"}:
+        fail("usage: python -m zoo.collect <folder of runs> [out=<table.csv>]")
+    root = Path(paths[0])
+    if not root.is_dir():
+        fail(f"{root} is not a folder")
+    rows = collect(root)
+    if not rows:
+        fail(f"no results.json under {root}: did the runs finish?")
+    columns = list(dict.fromkeys(key for row in rows for key in row))
+    if "out" in options:
+        with open(options["out"], "w", newline="") as handle:
+            writer = csv.DictWriter(handle, fieldnames=columns)
+            writer.writeheader()
+            writer.writerows(rows)
+    print(markdown([*rows, summarise(rows)], columns))
+
+
+if __name__ == "__main__":
+    main()
