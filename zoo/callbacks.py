@@ -13,7 +13,7 @@ from lightning.pytorch.loggers import TensorBoardLogger, WandbLogger
 from omegaconf import DictConfig, OmegaConf
 
 from zoo.metrics.modes import mode_metrics
-from zoo.plots import save_image_grid, scatter_over_modes
+from zoo.plots import save_image_grid, save_picture, scatter_over_modes
 
 
 def log_picture(trainer: L.Trainer, key: str, picture: np.ndarray) -> None:
@@ -65,34 +65,26 @@ class SampleGrid(L.Callback):
         self._save(trainer, pl_module, "final")
 
 
-class ModeCoverage(L.Callback):
-    """Mode metrics (zoo.metrics.modes) of ``n_samples`` generator samples, every
-    ``every_n_iters`` generator iterations and at the end, with a scatter plot over the true modes
-    each time. Needs a data module with ``modes`` and ``sigma`` (the 2-D mixtures); idle otherwise.
+class PeriodicEvaluation(L.Callback):
+    """Runs ``compute`` every ``every_n_iters`` generator iterations and once more at the end of
+    training, logs what it returns and keeps the last result as ``results`` (rank 0 only)."""
 
-    The same noise (``seed``) is used at every evaluation, so the curve tracks the generator and
-    not the draw.
-    """
-
-    def __init__(self, dirpath: str, every_n_iters: int = 500, n_samples: int = 2500, seed: int = 1234):
-        self.dirpath, self.every_n_iters, self.n_samples, self.seed = Path(dirpath), every_n_iters, n_samples, seed
+    def __init__(self, dirpath: str, every_n_iters: int = 500):
+        self.dirpath, self.every_n_iters = Path(dirpath), every_n_iters
         self.results: dict[str, float] = {}
         self._last_iteration = -1
 
-    def evaluate(self, trainer, pl_module) -> dict[str, float] | None:
-        datamodule = trainer.datamodule
-        if not hasattr(datamodule, "modes") or not trainer.is_global_zero:
-            return None
-        iteration = pl_module.iteration
-        samples = pl_module.sample(self.n_samples, seed=self.seed)
-        scores = mode_metrics(samples, datamodule.modes, datamodule.sigma)
-        metrics = {f"val/{name}": float(value) for name, value in scores.items()}
-        title = f"iteration {iteration}: {scores['modes']}/{len(datamodule.modes)} modes, {scores['hq_pct']:.1f}% HQ"
-        picture = scatter_over_modes(samples, datamodule.modes, datamodule.sigma, self.dirpath / f"iter_{iteration:06d}.png", title)
-        log_metrics(trainer, metrics)
-        log_picture(trainer, "scatter", picture)
-        self._last_iteration, self.results = iteration, metrics
-        return metrics
+    def compute(self, trainer, pl_module) -> dict[str, float]:
+        raise NotImplementedError
+
+    def evaluate(self, trainer, pl_module) -> None:
+        self._last_iteration = pl_module.iteration
+        if not trainer.is_global_zero:
+            return
+        metrics = self.compute(trainer, pl_module)
+        if metrics:
+            log_metrics(trainer, metrics)
+            self.results = metrics
 
     def on_train_batch_end(self, trainer, pl_module, outputs, batch, batch_idx) -> None:
         iteration = pl_module.iteration
@@ -102,3 +94,42 @@ class ModeCoverage(L.Callback):
     def on_train_end(self, trainer, pl_module) -> None:
         if pl_module.iteration != self._last_iteration:
             self.evaluate(trainer, pl_module)
+
+
+class ModeCoverage(PeriodicEvaluation):
+    """Mode metrics (zoo.metrics.modes) of ``n_samples`` generator samples, with a scatter plot
+    over the true modes each time. Needs a data module with ``modes`` and ``sigma`` (the 2-D
+    mixtures); idle otherwise.
+
+    The same noise (``seed``) is used at every evaluation, so the curve tracks the generator and
+    not the draw.
+    """
+
+    def __init__(self, dirpath: str, every_n_iters: int = 500, n_samples: int = 2500, seed: int = 1234):
+        super().__init__(dirpath, every_n_iters)
+        self.n_samples, self.seed = n_samples, seed
+
+    def compute(self, trainer, pl_module) -> dict[str, float]:
+        datamodule = trainer.datamodule
+        if not hasattr(datamodule, "modes"):
+            return {}
+        iteration = pl_module.iteration
+        samples = pl_module.sample(self.n_samples, seed=self.seed)
+        scores = mode_metrics(samples, datamodule.modes, datamodule.sigma)
+        title = f"iteration {iteration}: {scores['modes']}/{len(datamodule.modes)} modes, {scores['hq_pct']:.1f}% HQ"
+        picture = scatter_over_modes(samples, datamodule.modes, datamodule.sigma, self.dirpath / f"iter_{iteration:06d}.png", title)
+        log_picture(trainer, "scatter", picture)
+        return {f"val/{name}": float(value) for name, value in scores.items()}
+
+
+class VariantEvaluation(PeriodicEvaluation):
+    """The variant's own scores and pictures (``GANModule.evaluate``): InfoGAN's matched accuracy,
+    a reconstruction error, a traversal grid. Idle for variants that define none."""
+
+    def compute(self, trainer, pl_module) -> dict[str, float]:
+        pictures: dict[str, np.ndarray] = {}
+        metrics = pl_module.evaluate(trainer.datamodule, pictures)
+        for name, picture in pictures.items():
+            save_picture(picture, self.dirpath / f"{name}_{pl_module.iteration:06d}.png")
+            log_picture(trainer, name, picture)
+        return {f"val/{name}": float(value) for name, value in metrics.items()}

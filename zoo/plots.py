@@ -21,10 +21,15 @@ def image_grid(images: Tensor, nrow: int = 8) -> np.ndarray:
     return (grid.mul(255).round().clamp(0, 255).to(torch.uint8).permute(1, 2, 0).numpy()).copy()
 
 
+def save_picture(picture: np.ndarray, path: Path) -> None:
+    """Write an (H, W, 3) uint8 picture as PNG, creating its folder."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    plt.imsave(path, picture)
+
+
 def save_image_grid(images: Tensor, path: Path, nrow: int = 8) -> np.ndarray:
     grid = image_grid(images, nrow)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    plt.imsave(path, grid)
+    save_picture(grid, path)
     return grid
 
 

@@ -100,6 +100,12 @@ class GANModule(L.LightningModule):
         finally:
             self.generator.train(was_training)
 
+    def evaluate(self, datamodule, pictures: dict) -> dict[str, float]:
+        """The variant's own scores on ``datamodule`` (its held data and labels), run every
+        ``eval_every`` iterations and at the end by zoo.callbacks.VariantEvaluation. Add
+        (H, W, 3) uint8 pictures to ``pictures`` by name. The plain GAN has none of its own."""
+        return {}
+
     # --- training -----------------------------------------------------------------------------
 
     def configure_optimizers(self) -> list[Optimizer]:

@@ -10,6 +10,8 @@ stride-2 layer, so the supported sizes are 4 * 2^k (8, 16, 32, 64) and 28.
 
 from torch import Tensor, nn
 
+from zoo.nets.layers import apply_spectral_norm
+
 SIZES = (8, 16, 28, 32, 64)
 
 
@@ -60,9 +62,10 @@ class DCGANGenerator(nn.Module):
 
 
 class DCGANDiscriminator(nn.Module):
-    """Image -> one logit. ``batch_norm=False`` gives the critic that gradient penalties need."""
+    """Image -> one logit. ``batch_norm=False`` gives the critic that gradient penalties need;
+    ``spectral_norm=True`` normalises every conv layer (Miyato et al. 2018)."""
 
-    def __init__(self, data_shape: tuple[int, int, int], width: int = 64, batch_norm: bool = True):
+    def __init__(self, data_shape: tuple[int, int, int], width: int = 64, batch_norm: bool = True, spectral_norm: bool = False):
         super().__init__()
         channels, size, _ = data_shape
         start, doublings = _ladder(size)
@@ -77,6 +80,8 @@ class DCGANDiscriminator(nn.Module):
         self.features = nn.Sequential(*layers)
         self.head = nn.Conv2d(ch, 1, start, 1, 0)  # start x start -> 1x1
         self.apply(init_dcgan_weights)
+        if spectral_norm:
+            apply_spectral_norm(self)
 
     def forward(self, x: Tensor) -> Tensor:
         return self.head(self.features(x)).flatten()

@@ -10,6 +10,8 @@ from collections.abc import Sequence
 
 from torch import Tensor, nn
 
+from zoo.nets.layers import apply_spectral_norm
+
 
 def _stack(sizes: Sequence[int], activation: type[nn.Module], **kwargs) -> list[nn.Module]:
     layers: list[nn.Module] = []
@@ -42,16 +44,21 @@ class MLPGenerator(nn.Module):
 class MLPDiscriminator(nn.Module):
     """x -> one logit through ``depth`` hidden LeakyReLU(0.2) layers.
 
+    ``spectral_norm`` normalises every linear layer by its largest singular value (Miyato et al.
+    2018), which bounds the network's Lipschitz constant by 1 (LeakyReLU is 1-Lipschitz).
+
     Split into ``features`` (the trunk) and ``head`` (the last linear layer), so variants that need
     the discriminator's features (a Q head, a feature-space reconstruction loss) can reach them.
     """
 
-    def __init__(self, data_shape: Sequence[int], hidden: int = 128, depth: int = 3):
+    def __init__(self, data_shape: Sequence[int], hidden: int = 128, depth: int = 3, spectral_norm: bool = False):
         super().__init__()
         self.features = nn.Sequential(
             nn.Flatten(), *_stack([math.prod(data_shape)] + [hidden] * depth, nn.LeakyReLU, negative_slope=0.2)
         )
         self.head = nn.Linear(hidden, 1)
+        if spectral_norm:
+            apply_spectral_norm(self)
 
     def forward(self, x: Tensor) -> Tensor:
         return self.head(self.features(x)).squeeze(1)
