@@ -1,7 +1,8 @@
-"""GAN objectives as pure functions of discriminator logits.
+"""GAN objectives as pure functions of discriminator outputs.
 
-Every function takes raw discriminator outputs (logits, before any sigmoid) and returns a scalar
-loss to *minimise*. Working on logits lets ``softplus`` and ``binary_cross_entropy_with_logits``
+Every function takes raw discriminator outputs (logits or critic scores, before any sigmoid) and
+returns a scalar loss to *minimise*: ``d_<name>(real, fake)`` for the discriminator,
+``g_<name>(fake)`` for the generator. Working on logits lets ``softplus`` and ``binary_cross_entropy_with_logits``
 do the log-sum-exp arithmetic, so no ``log(sigmoid(x))`` ever underflows to ``-inf``.
 
 Identities used below, with D(x) = sigmoid(l):
@@ -9,9 +10,15 @@ Identities used below, with D(x) = sigmoid(l):
     -log(1 - D(x)) = softplus(l)
 """
 
+import math
+from collections.abc import Callable
+from typing import NamedTuple
+
 import torch
 import torch.nn.functional as F
 from torch import Tensor
+
+from zoo.errors import ConfigError
 
 
 def d_minimax(real_logits: Tensor, fake_logits: Tensor, real_label: float = 1.0) -> Tensor:
@@ -48,3 +55,119 @@ def g_nonsaturating(fake_logits: Tensor) -> Tensor:
     -(1 - D(G(z))), strongest when D rejects the samples.
     """
     return F.softplus(-fake_logits).mean()
+
+
+# --- critics: hinge, Wasserstein, least squares --------------------------------------------------
+
+
+def d_hinge(real_scores: Tensor, fake_scores: Tensor) -> Tensor:
+    """Hinge discriminator loss (Lim & Ye 2017; Miyato et al. 2018's SN-GAN):
+    E[max(0, 1 - D(x))] + E[max(0, 1 + D(G(z)))]. Scores beyond the margins cost nothing."""
+    return F.relu(1.0 - real_scores).mean() + F.relu(1.0 + fake_scores).mean()
+
+
+def g_hinge(fake_scores: Tensor) -> Tensor:
+    """Hinge generator loss, -E[D(G(z))]."""
+    return -fake_scores.mean()
+
+
+def d_wasserstein(real_scores: Tensor, fake_scores: Tensor) -> Tensor:
+    """WGAN critic loss E[D(G(z))] - E[D(x)] (Arjovsky et al. 2017, algorithm 1). Its negative
+    estimates the Wasserstein-1 distance when the critic is 1-Lipschitz."""
+    return fake_scores.mean() - real_scores.mean()
+
+
+def g_wasserstein(fake_scores: Tensor) -> Tensor:
+    """WGAN generator loss, -E[D(G(z))]."""
+    return -fake_scores.mean()
+
+
+def d_least_squares(real_scores: Tensor, fake_scores: Tensor, a: float = 0.0, b: float = 1.0) -> Tensor:
+    """LSGAN discriminator loss (Mao et al. 2017, eq. 2): 1/2 E[(D(x) - b)^2] + 1/2 E[(D(G(z)) - a)^2].
+    (a, b, c) = (0, 1, 1) is the paper's 0-1 coding; (-1, 1, 0) makes G minimise the Pearson
+    chi^2 divergence (its section 3.2)."""
+    return 0.5 * (real_scores - b).pow(2).mean() + 0.5 * (fake_scores - a).pow(2).mean()
+
+
+def g_least_squares(fake_scores: Tensor, c: float = 1.0) -> Tensor:
+    """LSGAN generator loss, 1/2 E[(D(G(z)) - c)^2]."""
+    return 0.5 * (fake_scores - c).pow(2).mean()
+
+
+def gradient_penalty(critic: Callable[[Tensor], Tensor], real: Tensor, fake: Tensor) -> Tensor:
+    """WGAN-GP's penalty E[(||grad_x D(x_hat)||_2 - 1)^2] (Gulrajani et al. 2017, algorithm 1).
+
+    x_hat = alpha x + (1 - alpha) G(z) with one alpha ~ U(0, 1) per *sample*, broadcast over its
+    pixels: a per-pixel alpha would scatter x_hat off the line between the pair. The norm is taken
+    per sample over all of its dimensions. Computed in float32 with autocast off, because the
+    penalty differentiates a gradient, which half precision does not survive.
+    """
+    real, fake = real.detach().float(), fake.detach().float()
+    alpha = torch.rand(real.shape[0], *([1] * (real.dim() - 1)), device=real.device)
+    interpolates = (alpha * real + (1 - alpha) * fake).requires_grad_(True)
+    with torch.autocast(device_type=real.device.type, enabled=False):
+        scores = critic(interpolates).float()
+    (gradients,) = torch.autograd.grad(scores.sum(), interpolates, create_graph=True)
+    return (gradients.flatten(1).norm(2, dim=1) - 1.0).pow(2).mean()
+
+
+# --- f-GAN ---------------------------------------------------------------------------------------
+
+
+class FDivergence(NamedTuple):
+    """One row of Nowozin et al. 2016, table 2: the output activation g_f(v) and f*(g_f(v)), the
+    conjugate composed with it. The composition is written out in closed form so that no
+    log(-t) or log(1 - exp(t)) is ever evaluated at the edge of its domain."""
+
+    activation: Callable[[Tensor], Tensor]
+    conjugate_of_activation: Callable[[Tensor], Tensor]
+
+
+LOG_2 = math.log(2.0)
+
+# Conventions: D_f(P || Q) = E_Q[f(p / q)], P the data, Q the generator. The f of each row:
+# kl u log u; reverse_kl -log u; pearson (u - 1)^2; neyman (1 - u)^2 / u; hellinger (sqrt(u) - 1)^2;
+# jensen_shannon u log u - (u + 1) log((u + 1) / 2) (= 2 JSD); gan u log u - (u + 1) log(u + 1)
+# (= 2 JSD - log 4); total_variation |u - 1| / 2.
+F_DIVERGENCES: dict[str, FDivergence] = {
+    "kl": FDivergence(lambda v: v, lambda v: torch.exp(v - 1.0)),
+    # g = -exp(-v); f*(t) = -1 - log(-t) = -1 + v
+    "reverse_kl": FDivergence(lambda v: -torch.exp(-v), lambda v: v - 1.0),
+    "pearson": FDivergence(lambda v: v, lambda v: 0.25 * v * v + v),
+    # g = 1 - exp(-v); f*(t) = 2 - 2 sqrt(1 - t) = 2 - 2 exp(-v / 2)
+    "neyman": FDivergence(lambda v: 1.0 - torch.exp(-v), lambda v: 2.0 - 2.0 * torch.exp(-0.5 * v)),
+    # g = 1 - exp(-v); f*(t) = t / (1 - t) = exp(v) - 1
+    "hellinger": FDivergence(lambda v: 1.0 - torch.exp(-v), lambda v: torch.expm1(v)),
+    # g = log 2 - softplus(-v); f*(t) = -log(2 - exp(t)) = softplus(v) - log 2
+    "jensen_shannon": FDivergence(lambda v: LOG_2 - F.softplus(-v), lambda v: F.softplus(v) - LOG_2),
+    # g = -softplus(-v) = log sigmoid(v); f*(t) = -log(1 - exp(t)) = softplus(v)
+    "gan": FDivergence(lambda v: -F.softplus(-v), lambda v: F.softplus(v)),
+    "total_variation": FDivergence(lambda v: 0.5 * torch.tanh(v), lambda v: 0.5 * torch.tanh(v)),
+}
+
+
+def f_divergence(name: str) -> FDivergence:
+    """The f-GAN table row called ``name``; refuses unknown names with the valid ones."""
+    if name not in F_DIVERGENCES:
+        raise ConfigError(f"unknown f-divergence '{name}'; choose one of: {', '.join(F_DIVERGENCES)}")
+    return F_DIVERGENCES[name]
+
+
+def fgan_objective(real_scores: Tensor, fake_scores: Tensor, divergence: FDivergence) -> Tensor:
+    """The variational lower bound E_P[g_f(V(x))] - E_Q[f*(g_f(V(x)))] (Nowozin et al. 2016,
+    eq. 6), which equals D_f(P || Q) at the optimal V."""
+    return divergence.activation(real_scores).mean() - divergence.conjugate_of_activation(fake_scores).mean()
+
+
+def d_fgan(real_scores: Tensor, fake_scores: Tensor, divergence: FDivergence) -> Tensor:
+    """f-GAN discriminator loss: the negated variational bound (D maximises it)."""
+    return -fgan_objective(real_scores, fake_scores, divergence)
+
+
+def g_fgan(fake_scores: Tensor, divergence: FDivergence, trick: bool = False) -> Tensor:
+    """f-GAN generator loss. Default: the saddle-point form, minimise -E_Q[f*(g_f(V(G(z))))].
+    ``trick``: the paper's alternative (section 3.2), maximise E_Q[g_f(V(G(z)))], which, like the
+    non-saturating GAN loss, keeps gradients strong while D rejects the samples."""
+    if trick:
+        return -divergence.activation(fake_scores).mean()
+    return -divergence.conjugate_of_activation(fake_scores).mean()

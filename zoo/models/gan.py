@@ -8,17 +8,21 @@ The two tricks the training-tips literature recommends for it are options here:
   perfectly and its gradients stay informative.
 """
 
+import inspect
 from collections.abc import Callable
 
 import torch
 from torch import Tensor
 
+from zoo.errors import ConfigError
 from zoo.models.base import GANModule
 
 
 class GAN(GANModule):
-    """GAN with a pluggable pair of logit losses (zoo.losses): ``d_loss(real, fake, real_label)``
-    and ``g_loss(fake)``."""
+    """GAN with a pluggable pair of losses (zoo.losses): ``d_loss(real, fake)`` and
+    ``g_loss(fake)``. With the cross-entropy losses this is Goodfellow et al.'s GAN; with
+    loss=least_squares, LSGAN; loss=hinge, the hinge GAN; loss=fgan, f-GAN. The critic variants
+    (WGAN, WGAN-GP, SN-GAN) subclass it and add their Lipschitz constraint."""
 
     def __init__(
         self,
@@ -32,6 +36,11 @@ class GAN(GANModule):
         super().__init__(*args, **kwargs)
         self.d_loss, self.g_loss = d_loss, g_loss
         self.label_smoothing, self.instance_noise = label_smoothing, instance_noise
+        if label_smoothing and "real_label" not in inspect.signature(d_loss).parameters:
+            raise ConfigError(
+                "model.label_smoothing applies to the cross-entropy losses (loss=minimax or loss=nonsaturating), "
+                "not to this loss: set model.label_smoothing=0"
+            )
 
     def noisy(self, x: Tensor) -> Tensor:
         """x plus the current instance noise (none once the anneal reaches 0)."""
@@ -41,10 +50,16 @@ class GAN(GANModule):
     def d_step(self, real: Tensor) -> dict[str, Tensor]:
         with torch.no_grad():
             fake = self.generator(self.noise(len(real)))
+        return self.d_terms(real, fake)
+
+    def d_terms(self, real: Tensor, fake: Tensor) -> dict[str, Tensor]:
+        """The discriminator's loss and diagnostics on one real and one generated batch."""
         real_logits = self.discriminator(self.noisy(real))
         fake_logits = self.discriminator(self.noisy(fake))
-        loss = self.d_loss(real_logits, fake_logits, real_label=1.0 - self.label_smoothing)
-        return {"d_loss": loss, "d_real": torch.sigmoid(real_logits).mean(), "d_fake": torch.sigmoid(fake_logits).mean()}
+        smoothing = {"real_label": 1.0 - self.label_smoothing} if self.label_smoothing else {}
+        loss = self.d_loss(real_logits, fake_logits, **smoothing)
+        # Mean raw outputs: for a critic, d_real - d_fake is the running distance estimate.
+        return {"d_loss": loss, "d_real": real_logits.mean(), "d_fake": fake_logits.mean()}
 
     def g_step(self, real: Tensor) -> dict[str, Tensor]:
         fake_logits = self.discriminator(self.noisy(self.generator(self.noise(len(real)))))
