@@ -81,3 +81,16 @@ def test_help_lists_the_groups_and_their_options():
     assert done.returncode == 0
     for line in ("dataset: digits, fashion_mnist, grid25, mnist, ring8", "loss: minimax, nonsaturating", "net: dcgan, mlp"):
         assert line in done.stdout
+
+
+def nan_loss(real_logits, fake_logits):
+    """A discriminator loss that diverges at once (a stand-in for a blown-up run)."""
+    return (real_logits.mean() + fake_logits.mean()) * float("nan")
+
+
+def test_a_diverging_run_stops_and_says_so(tmp_path):
+    cfg = compose_config([*QUICK, "iterations=50", "loss.d_loss._target_=tests.test_train.nan_loss"], tmp_path)
+    results = train(cfg)
+    assert results["status"] == "diverged" and "train/d_loss became nan" in results["error"]
+    assert results["iterations"] < 50
+    assert json.loads((tmp_path / "results.json").read_text())["status"] == "diverged"

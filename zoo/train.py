@@ -4,7 +4,8 @@
 that composes the config from conf/ and turns bad input into one line and a non-zero exit.
 
 A finished run leaves in its run dir: results.json (flat metric -> number, "status": "ok"),
-checkpoints/last.ckpt, samples/*.png and the resolved config in .hydra/.
+checkpoints/last.ckpt, samples/*.png and the resolved config in .hydra/. A run whose losses turn
+non-finite stops there and says "status": "diverged" (with the error) instead.
 """
 
 import json
@@ -47,10 +48,14 @@ def train(cfg: DictConfig) -> dict:
         logger.log_hyperparams(OmegaConf.to_container(cfg, resolve=True))
 
     started = time.perf_counter()
-    trainer.fit(model, datamodule=datamodule, ckpt_path=cfg.ckpt_path)
+    status = {"status": "ok"}
+    try:
+        trainer.fit(model, datamodule=datamodule, ckpt_path=cfg.ckpt_path)
+    except FloatingPointError as error:  # a diverged run is a result, not a crash: sweeps go on
+        status = {"status": "diverged", "error": str(error)}
     seconds = time.perf_counter() - started
 
-    results = {"status": "ok", "iterations": model.iteration, "train_seconds": round(seconds, 2)}
+    results = {**status, "iterations": model.iteration, "train_seconds": round(seconds, 2)}
     results |= {name: float(value) for name, value in trainer.callback_metrics.items() if name.startswith("train/")}
     for callback in callbacks:
         results |= getattr(callback, "results", {})
@@ -63,6 +68,8 @@ def train(cfg: DictConfig) -> dict:
 def summary(results: dict, output_dir: Path) -> str:
     """The few lines a person reads at the end of a run."""
     lines = [f"zoo: finished {results['iterations']} generator iterations in {results['train_seconds']:.0f} s"]
+    if results["status"] != "ok":
+        lines = [f"zoo: the run diverged ({results['error']}); results.json has status {results['status']}"]
     if "val/modes" in results:
         lines.append(
             f"  modes captured {results['val/modes']:.0f}, high-quality samples {results['val/hq_pct']:.1f}%, "

@@ -139,3 +139,7 @@ class GANModule(L.LightningModule):
         # self.log costs about a millisecond per metric, several times a small net's step.
         if self.trainer._logger_connector.should_update_logs:
             self.log_dict({f"train/{name}": value for name, value in terms.items()})
+            # Checked only here: the check waits for the device, which every step cannot afford.
+            if not torch.stack(list(terms.values())).isfinite().all():
+                name, value = next((n, v) for n, v in terms.items() if not v.isfinite())
+                raise FloatingPointError(f"train/{name} became {value.item()} at iteration {self.iteration}")
