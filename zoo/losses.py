@@ -171,3 +171,72 @@ def g_fgan(fake_scores: Tensor, divergence: FDivergence, trick: bool = False) ->
     if trick:
         return -divergence.activation(fake_scores).mean()
     return -divergence.conjugate_of_activation(fake_scores).mean()
+
+
+# --- EBGAN, InfoGAN and VAE-GAN terms -------------------------------------------------------
+# Not logit losses: energies, codes and posteriors. Each variant's module calls them by name.
+
+
+def reconstruction_energy(x: Tensor, reconstruction: Tensor) -> Tensor:
+    """EBGAN's energy D(x) = ||Dec(Enc(x)) - x||^2 / dim (Zhao et al. 2017, eq. 5): per example,
+    the mean squared reconstruction error of the autoencoder discriminator; shape (n,).
+
+    Mean rather than sum over coordinates, so a margin means the same on 2-D points and on images.
+    """
+    return (reconstruction - x).pow(2).flatten(1).mean(dim=1)
+
+
+def d_energy_margin(real_energy: Tensor, fake_energy: Tensor, margin: float) -> Tensor:
+    """EBGAN discriminator loss E[D(x)] + E[max(0, m - D(G(z)))] (Zhao et al. 2017, eq. 1).
+
+    The hinge stops pushing a generated example's energy up once it exceeds the margin m, so the
+    discriminator cannot win by making every energy but the data's infinite.
+    """
+    return real_energy.mean() + F.relu(margin - fake_energy).mean()
+
+
+def pulling_away(codes: Tensor) -> Tensor:
+    """EBGAN's pulling-away term (Zhao et al. 2017, eq. 9) on a batch of encoder codes (n, ...):
+    the mean squared cosine similarity over the n (n - 1) ordered pairs of distinct examples.
+
+    It is small when the generated batch's codes point in different directions, which keeps the
+    generator from collapsing onto one low-energy point. Zero for n = 1 (no pairs).
+    """
+    codes = F.normalize(codes.flatten(1), dim=1)
+    n = len(codes)
+    if n < 2:
+        return codes.new_zeros(())
+    cosines = codes @ codes.T
+    return (cosines.pow(2).sum() - cosines.diagonal().pow(2).sum()) / (n * (n - 1))
+
+
+def info_lower_bound(logits: Tensor, categories: Tensor, mean: Tensor, log_var: Tensor, continuous: Tensor) -> Tensor:
+    """InfoGAN's variational lower bound L_I(G, Q) = E[log Q(c | G(z, c))] + H(c) on the mutual
+    information I(c; G(z, c)) (Chen et al. 2016, eq. 4), in nats, averaged over the batch.
+
+    The codes: ``categories`` (n,) indices of a uniform K-way categorical (entropy log K), whose
+    posterior Q predicts as ``logits`` (n, K); ``continuous`` (n, C) drawn from U(-1, 1) (entropy
+    log 2 each), whose posterior is a factored Gaussian of ``mean`` and ``log_var`` (n, C).
+    H(c) is a constant, included so the number is the bound itself; the categorical part lies in
+    [0, log K], 0 for a Q that has learnt nothing about the categories.
+    """
+    categorical = -F.cross_entropy(logits, categories) + math.log(logits.shape[1])
+    log_likelihood = -0.5 * (math.log(2 * math.pi) + log_var + (continuous - mean).pow(2) * torch.exp(-log_var))
+    return categorical + log_likelihood.sum(dim=1).mean() + continuous.shape[1] * math.log(2.0)
+
+
+def gaussian_kl(mean: Tensor, log_var: Tensor) -> Tensor:
+    """KL(N(mean, exp(log_var)) || N(0, I)) per example, summed over latent dimensions; shape (n,).
+
+    The closed form 0.5 * sum(mean^2 + var - log var - 1) of the VAE prior term (Kingma & Welling
+    2014, appendix B), used by VAE-GAN's encoder (Larsen et al. 2016, eq. 3).
+    """
+    return 0.5 * (mean.pow(2) + log_var.exp() - log_var - 1).sum(dim=1)
+
+
+def feature_reconstruction_error(real_features: Tensor, reconstructed_features: Tensor) -> Tensor:
+    """VAE-GAN's learned-similarity reconstruction error (Larsen et al. 2016, eq. 8): the negative
+    log-likelihood, up to a constant, of the discriminator's l-th layer features of x under a
+    unit-variance Gaussian centred on those of the reconstruction; 0.5 * squared error summed over
+    features, averaged over the batch."""
+    return 0.5 * (reconstructed_features - real_features).pow(2).flatten(1).sum(dim=1).mean()

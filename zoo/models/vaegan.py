@@ -1,0 +1,126 @@
+"""VAE-GAN (Larsen et al. 2016, "Autoencoding beyond pixels using a learned similarity metric").
+
+A VAE whose decoder is also a GAN generator, and whose reconstruction error is measured in the
+discriminator's l-th layer features instead of pixels: features of a good reconstruction match
+those of its input even where the pixels are slightly off, which a pixel error punishes.
+
+Three networks and three updates per batch, in the order of the paper's Algorithm 1:
+- encoder:       L_prior + L_llike          (KL to N(0, I) plus the feature reconstruction error)
+- decoder (= G): gamma * L_llike - L_GAN    (on reconstructions and on prior samples alike)
+- discriminator: L_GAN                      (real against reconstructions and prior samples)
+The GAN objective does not reach the encoder, as in the paper.
+"""
+
+from collections.abc import Callable
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+
+from zoo import losses
+from zoo.models.base import GANModule, OptimizerFactory
+from zoo.plots import image_grid
+
+
+class VAEGAN(GANModule):
+    """VAE-GAN on any net pair whose discriminator exposes ``features`` (its l-th layer, the
+    trunk) and ``head``.
+
+    Args:
+        encoder: x -> (n, 2 * latent_dim), the mean and log-variance of q(z | x)
+            (zoo.nets.encoders with ``gaussian: true``).
+        e_optimizer: factory for the encoder's optimizer.
+        d_loss, g_loss: the GAN's logit losses (the loss group).
+        gamma: weight of the feature reconstruction error against the GAN objective in the
+            decoder's loss (the paper's gamma).
+    """
+
+    def __init__(
+        self,
+        *args,
+        encoder: nn.Module,
+        e_optimizer: OptimizerFactory,
+        d_loss: Callable[..., Tensor],
+        g_loss: Callable[[Tensor], Tensor],
+        gamma: float = 1.0,
+        **kwargs,
+    ):
+        super().__init__(*args, **kwargs)
+        self.encoder, self.e_optimizer = encoder, e_optimizer
+        self.d_loss, self.g_loss, self.gamma = d_loss, g_loss, gamma
+
+    @property
+    def steps_per_iteration(self) -> int:
+        return 3  # encoder, decoder, discriminator: one step each per batch
+
+    def configure_optimizers(self):
+        return [
+            self.e_optimizer(self.encoder.parameters()),
+            self.g_optimizer(self.generator.parameters()),
+            self.d_optimizer(self.discriminator.parameters()),
+        ]
+
+    def posterior(self, x: Tensor) -> tuple[Tensor, Tensor, Tensor]:
+        """(z ~ q(z | x) by the reparameterisation trick, mean, log_var)."""
+        mean, log_var = self.encoder(x).chunk(2, dim=1)
+        return mean + torch.randn_like(mean) * (0.5 * log_var).exp(), mean, log_var
+
+    def discriminate(self, x: Tensor) -> tuple[Tensor, Tensor]:
+        """(D's logits (n,), its l-th layer features Dis_l(x)) in one pass."""
+        features = self.discriminator.features(x)
+        return self.discriminator.head(features).flatten(), features
+
+    def e_step(self, real: Tensor) -> dict[str, Tensor]:
+        z, mean, log_var = self.posterior(real)
+        kl = losses.gaussian_kl(mean, log_var).mean()
+        feature_error = losses.feature_reconstruction_error(self.discriminator.features(real), self.discriminator.features(self.generator(z)))
+        return {"e_loss": kl + feature_error, "kl": kl, "feature_error": feature_error}
+
+    def g_step(self, real: Tensor) -> dict[str, Tensor]:
+        with torch.no_grad():
+            z, _, _ = self.posterior(real)
+        recon_logits, recon_features = self.discriminate(self.generator(z))
+        prior_logits, _ = self.discriminate(self.generator(self.noise(len(real))))
+        feature_error = losses.feature_reconstruction_error(self.discriminator.features(real), recon_features)
+        gan = self.g_loss(recon_logits) + self.g_loss(prior_logits)
+        return {"g_loss": self.gamma * feature_error + gan, "g_gan": gan}
+
+    def d_step(self, real: Tensor) -> dict[str, Tensor]:
+        with torch.no_grad():
+            z, _, _ = self.posterior(real)
+            fake = torch.cat([self.generator(z), self.generator(self.noise(len(real)))])
+        real_logits, _ = self.discriminate(real)
+        fake_logits, _ = self.discriminate(fake)
+        # Reconstructions and prior samples together are D's negatives, weighted like its positives.
+        return {"d_loss": self.d_loss(real_logits, fake_logits), "d_real": real_logits.mean(), "d_fake": fake_logits.mean()}
+
+    def training_step(self, batch: Tensor, batch_idx: int) -> None:
+        e_optimizer, g_optimizer, d_optimizer = self.optimizers()
+        terms = self.update(e_optimizer, self.e_step, batch, "e_loss")
+        terms |= self.update(g_optimizer, self.g_step, batch, "g_loss")
+        terms |= self.update(d_optimizer, self.d_step, batch, "d_loss")
+        self.log_terms(terms)
+
+    @torch.no_grad()
+    def evaluate(self, datamodule, pictures: dict, n: int = 2048) -> dict[str, float]:
+        """Reconstruction errors of ``n`` held examples through the posterior mean, in eval
+        mode: in pixels (mean squared error per coordinate) and in D's l-th layer features (the
+        training criterion); for images, a picture of inputs, their reconstructions and prior
+        samples."""
+        real = datamodule.data[:n].to(self.device)
+        training = self.training
+        self.eval()
+        try:
+            _, mean, _ = self.posterior(real)
+            recon = self.generator(mean)
+            metrics = {
+                "pixel_error": F.mse_loss(recon, real).item(),
+                "feature_error": losses.feature_reconstruction_error(self.discriminator.features(real), self.discriminator.features(recon)).item(),
+            }
+            if len(datamodule.shape) == 3:
+                prior = self.generator(self.fixed_noise[:16])
+                rows = [real[:8], recon[:8], real[8:16], recon[8:16], prior]
+                pictures["reconstructions"] = image_grid(torch.cat(rows), nrow=8)
+        finally:
+            self.train(training)
+        return metrics

@@ -1,0 +1,103 @@
+"""Encoders x -> code: the inference networks of BiGAN/ALI and VAE-GAN, and InfoGAN's Q head.
+
+Two families, mirroring the discriminators: an MLP (2-D points, or flattened images) and a
+DCGAN-style strided conv net for images. ``encoder(..., conv=...)`` picks one; the model configs
+pass ``conv: ${net.images}`` so the encoder follows the net group.
+"""
+
+import math
+from collections.abc import Sequence
+
+from torch import Tensor, nn
+
+from zoo.nets.dcgan import _ladder, init_dcgan_weights
+
+
+def mlp_trunk(n_in: int, hidden: int, depth: int) -> nn.Sequential:
+    """``depth`` Linear + LeakyReLU(0.2) layers of ``hidden`` units, as in the MLP discriminator."""
+    layers: list[nn.Module] = []
+    for n in [n_in] + [hidden] * (depth - 1):
+        layers += [nn.Linear(n, hidden), nn.LeakyReLU(0.2, True)]
+    return nn.Sequential(*layers)
+
+
+def conv_trunk(data_shape: Sequence[int], width: int, batch_norm: bool = True) -> tuple[nn.Sequential, int, int]:
+    """The DCGAN discriminator's strided conv ladder: image -> (channels, start, start) features.
+    Returns (trunk, channels, start) so a head can map the last feature map to any size."""
+    channels, size, _ = data_shape
+    start, doublings = _ladder(size)
+    layers: list[nn.Module] = [nn.Conv2d(channels, width, 4, 2, 1), nn.LeakyReLU(0.2, True)]
+    ch = width
+    for _ in range(doublings - 1):
+        layers.append(nn.Conv2d(ch, ch * 2, 4, 2, 1, bias=not batch_norm))
+        if batch_norm:
+            layers.append(nn.BatchNorm2d(ch * 2))
+        layers.append(nn.LeakyReLU(0.2, True))
+        ch *= 2
+    return nn.Sequential(*layers), ch, start
+
+
+class MLPEncoder(nn.Module):
+    """x -> code of ``latent_dim`` numbers (``2 * latent_dim`` when ``gaussian``: the mean and
+    log-variance of a diagonal Gaussian posterior, as a VAE encoder outputs)."""
+
+    def __init__(self, data_shape: Sequence[int], latent_dim: int, hidden: int = 128, depth: int = 3, gaussian: bool = False):
+        super().__init__()
+        self.latent_dim = latent_dim
+        self.net = nn.Sequential(
+            nn.Flatten(), mlp_trunk(math.prod(data_shape), hidden, depth), nn.Linear(hidden, latent_dim * (2 if gaussian else 1))
+        )
+
+    def forward(self, x: Tensor) -> Tensor:
+        return self.net(x)
+
+
+class DCGANEncoder(nn.Module):
+    """Image -> code: the DCGAN discriminator's conv ladder with a ``latent_dim``-channel head
+    (``2 * latent_dim`` when ``gaussian``) in place of its one logit."""
+
+    def __init__(self, data_shape: Sequence[int], latent_dim: int, width: int = 64, gaussian: bool = False):
+        super().__init__()
+        self.latent_dim = latent_dim
+        trunk, ch, start = conv_trunk(data_shape, width)
+        self.net = nn.Sequential(trunk, nn.Conv2d(ch, latent_dim * (2 if gaussian else 1), start), nn.Flatten())
+        self.apply(init_dcgan_weights)
+
+    def forward(self, x: Tensor) -> Tensor:
+        return self.net(x)
+
+
+def encoder(
+    data_shape: Sequence[int], latent_dim: int, conv: bool, width: int = 64, hidden: int = 128, depth: int = 3, gaussian: bool = False
+) -> nn.Module:
+    """The DCGAN-style encoder when ``conv`` (images; sized by ``width``), else the MLP one
+    (sized by ``hidden`` and ``depth``)."""
+    if conv:
+        return DCGANEncoder(data_shape, latent_dim, width, gaussian)
+    return MLPEncoder(data_shape, latent_dim, hidden, depth, gaussian)
+
+
+class QHead(nn.Module):
+    """InfoGAN's Q head (Chen et al. 2016, section 6 and appendix C): on the discriminator trunk's
+    features, one hidden layer (FC-BN-LeakyReLU, as in the paper's tables), then the categorical
+    code's logits and, for each continuous code, a Gaussian mean and log-variance.
+
+    ``in_features`` is the width of the trunk's (flattened) output, which only the built
+    discriminator knows; the InfoGAN module measures it and calls this as a factory.
+    """
+
+    def __init__(self, in_features: int, n_categories: int, n_continuous: int, hidden: int = 128):
+        super().__init__()
+        self.n_categories, self.n_continuous = n_categories, n_continuous
+        self.net = nn.Sequential(
+            nn.Flatten(),
+            nn.Linear(in_features, hidden),
+            nn.BatchNorm1d(hidden),
+            nn.LeakyReLU(0.2, True),
+            nn.Linear(hidden, n_categories + 2 * n_continuous),
+        )
+
+    def forward(self, features: Tensor) -> tuple[Tensor, Tensor, Tensor]:
+        """(logits (n, K), mean (n, C), log_var (n, C))."""
+        out = self.net(features)
+        return out.split([self.n_categories, self.n_continuous, self.n_continuous], dim=1)
