@@ -135,11 +135,18 @@ class GANModule(L.LightningModule):
         # global_step already counts this D step: a full cycle is n_critic D steps, then G.
         if self.global_step % self.steps_per_iteration == self.n_critic:
             terms |= self.update(g_optimizer, self.g_step, batch, "g_loss")
-        # Lightning keeps only the values of logging steps (every trainer.log_every_n_steps), and
-        # self.log costs about a millisecond per metric, several times a small net's step.
-        if self.trainer._logger_connector.should_update_logs:
-            self.log_dict({f"train/{name}": value for name, value in terms.items()})
-            # Checked only here: the check waits for the device, which every step cannot afford.
-            if not torch.stack(list(terms.values())).isfinite().all():
-                name, value = next((n, v) for n, v in terms.items() if not v.isfinite())
-                raise FloatingPointError(f"train/{name} became {value.item()} at iteration {self.iteration}")
+        self.log_terms(terms)
+
+    def log_terms(self, terms: dict[str, Tensor]) -> None:
+        """Log the step's terms as train/<name>, and stop a run whose terms turned non-finite.
+
+        Only on logging steps (every trainer.log_every_n_steps): Lightning keeps only those
+        values anyway, ``self.log`` costs about a millisecond per metric (several times a small
+        net's step), and the finiteness check waits for the device.
+        """
+        if not self.trainer._logger_connector.should_update_logs:
+            return
+        self.log_dict({f"train/{name}": value for name, value in terms.items()})
+        if not torch.stack([value.float() for value in terms.values()]).isfinite().all():
+            name, value = next((n, v) for n, v in terms.items() if not v.isfinite())
+            raise FloatingPointError(f"train/{name} became {value.item()} at iteration {self.iteration}")
