@@ -9,6 +9,7 @@ final line gives the mean and standard deviation of every numeric column over th
 
 import csv
 import json
+import re
 import statistics
 import sys
 from pathlib import Path
@@ -21,7 +22,9 @@ from zoo.cli import fail
 def collect(root: Path) -> list[dict]:
     """One dict per results.json under ``root``: {"run": overrides or path, **results}."""
     rows = []
-    for results_path in sorted(root.rglob("results.json")):
+    # Natural order, so a sweep's runs 0, 1, 2, ..., 10 come in job order.
+    natural = lambda path: [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", str(path))]  # noqa: E731
+    for results_path in sorted(root.rglob("results.json"), key=natural):
         overrides_path = results_path.parent / ".hydra" / "overrides.yaml"
         run = " ".join(OmegaConf.load(overrides_path)) if overrides_path.is_file() else str(results_path.parent)
         rows.append({"run": run, **json.loads(results_path.read_text())})

@@ -39,7 +39,10 @@ def scatter_over_modes(samples: Tensor, modes: Tensor, sigma: float, path: Path,
     Saves a PNG at ``path`` and returns it as an (H, W, 3) uint8 array for the loggers.
     """
     samples, modes = samples.detach().float().cpu().numpy(), modes.float().cpu().numpy()
-    span = np.abs(modes).max() * 1.5 + 3 * sigma
+    # Frame the modes, widened (up to 4x) to show samples that strayed from them.
+    mode_span = np.abs(modes).max() * 1.5 + 3 * sigma
+    sample_span = np.quantile(np.abs(samples), 0.99) * 1.1 if np.isfinite(samples).all() else 0.0
+    span = min(max(mode_span, sample_span), 4 * mode_span)
     fig, ax = plt.subplots(figsize=(4.5, 4.5), dpi=100)
     ax.scatter(modes[:, 0], modes[:, 1], s=90, marker="o", facecolors="none", edgecolors="tab:red", lw=1.0, label="true modes", zorder=1)
     for mode in modes:  # the high-quality region of each mode
