@@ -61,23 +61,30 @@ class DCGANGenerator(nn.Module):
         return self.net(z.view(z.shape[0], -1, 1, 1))
 
 
+def conv_ladder(data_shape: tuple[int, int, int], width: int = 64, batch_norm: bool = True) -> tuple[nn.Sequential, int, int]:
+    """The DCGAN discriminator's strided conv ladder: image -> (channels, start, start) features,
+    LeakyReLU(0.2) throughout, batch norm on all but the first layer. Returns (ladder, channels,
+    start) so that a head can map the last feature map to a logit, a code or anything else."""
+    channels, size, _ = data_shape
+    start, doublings = _ladder(size)
+    layers: list[nn.Module] = [nn.Conv2d(channels, width, 4, 2, 1), nn.LeakyReLU(0.2, True)]
+    ch = width
+    for _ in range(doublings - 1):
+        layers.append(nn.Conv2d(ch, ch * 2, 4, 2, 1, bias=not batch_norm))
+        if batch_norm:
+            layers.append(nn.BatchNorm2d(ch * 2))
+        layers.append(nn.LeakyReLU(0.2, True))
+        ch *= 2
+    return nn.Sequential(*layers), ch, start
+
+
 class DCGANDiscriminator(nn.Module):
     """Image -> one logit. ``batch_norm=False`` gives the critic that gradient penalties need;
     ``spectral_norm=True`` normalises every conv layer (Miyato et al. 2018)."""
 
     def __init__(self, data_shape: tuple[int, int, int], width: int = 64, batch_norm: bool = True, spectral_norm: bool = False):
         super().__init__()
-        channels, size, _ = data_shape
-        start, doublings = _ladder(size)
-        layers: list[nn.Module] = [nn.Conv2d(channels, width, 4, 2, 1), nn.LeakyReLU(0.2, True)]
-        ch = width
-        for _ in range(doublings - 1):
-            layers.append(nn.Conv2d(ch, ch * 2, 4, 2, 1, bias=not batch_norm))
-            if batch_norm:
-                layers.append(nn.BatchNorm2d(ch * 2))
-            layers.append(nn.LeakyReLU(0.2, True))
-            ch *= 2
-        self.features = nn.Sequential(*layers)
+        self.features, ch, start = conv_ladder(data_shape, width, batch_norm)
         self.head = nn.Conv2d(ch, 1, start, 1, 0)  # start x start -> 1x1
         self.apply(init_dcgan_weights)
         if spectral_norm:

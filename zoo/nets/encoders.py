@@ -10,7 +10,7 @@ from collections.abc import Sequence
 
 from torch import Tensor, nn
 
-from zoo.nets.dcgan import _ladder, init_dcgan_weights
+from zoo.nets.dcgan import conv_ladder, init_dcgan_weights
 
 
 def mlp_trunk(n_in: int, hidden: int, depth: int) -> nn.Sequential:
@@ -19,22 +19,6 @@ def mlp_trunk(n_in: int, hidden: int, depth: int) -> nn.Sequential:
     for n in [n_in] + [hidden] * (depth - 1):
         layers += [nn.Linear(n, hidden), nn.LeakyReLU(0.2, True)]
     return nn.Sequential(*layers)
-
-
-def conv_trunk(data_shape: Sequence[int], width: int, batch_norm: bool = True) -> tuple[nn.Sequential, int, int]:
-    """The DCGAN discriminator's strided conv ladder: image -> (channels, start, start) features.
-    Returns (trunk, channels, start) so a head can map the last feature map to any size."""
-    channels, size, _ = data_shape
-    start, doublings = _ladder(size)
-    layers: list[nn.Module] = [nn.Conv2d(channels, width, 4, 2, 1), nn.LeakyReLU(0.2, True)]
-    ch = width
-    for _ in range(doublings - 1):
-        layers.append(nn.Conv2d(ch, ch * 2, 4, 2, 1, bias=not batch_norm))
-        if batch_norm:
-            layers.append(nn.BatchNorm2d(ch * 2))
-        layers.append(nn.LeakyReLU(0.2, True))
-        ch *= 2
-    return nn.Sequential(*layers), ch, start
 
 
 class MLPEncoder(nn.Module):
@@ -59,7 +43,7 @@ class DCGANEncoder(nn.Module):
     def __init__(self, data_shape: Sequence[int], latent_dim: int, width: int = 64, gaussian: bool = False):
         super().__init__()
         self.latent_dim = latent_dim
-        trunk, ch, start = conv_trunk(data_shape, width)
+        trunk, ch, start = conv_ladder(data_shape, width)
         self.net = nn.Sequential(trunk, nn.Conv2d(ch, latent_dim * (2 if gaussian else 1), start), nn.Flatten())
         self.apply(init_dcgan_weights)
 

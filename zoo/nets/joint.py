@@ -10,7 +10,8 @@ import torch
 from torch import Tensor, nn
 
 from zoo.nets.dcgan import init_dcgan_weights
-from zoo.nets.encoders import conv_trunk, mlp_trunk
+from zoo.nets.dcgan import conv_ladder
+from zoo.nets.encoders import mlp_trunk
 
 
 class MLPJointDiscriminator(nn.Module):
@@ -37,7 +38,7 @@ class ConvJointDiscriminator(nn.Module):
 
     def __init__(self, data_shape: Sequence[int], latent_dim: int, width: int = 64, hidden: int = 512, dropout: float = 0.0):
         super().__init__()
-        trunk, ch, start = conv_trunk(data_shape, width)
+        trunk, ch, start = conv_ladder(data_shape, width)
         self.x_path = nn.Sequential(trunk, nn.Flatten())
         self.z_path = nn.Sequential(nn.Linear(latent_dim, hidden), nn.LeakyReLU(0.2, True), nn.Dropout(dropout))
         self.joint = nn.Sequential(
