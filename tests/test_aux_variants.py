@@ -124,3 +124,13 @@ def test_probes_read_separable_labels():
     assert linear_probe_accuracy(features, labels) > 0.95
     assert knn_probe_accuracy(features, labels) > 0.95
     assert knn_probe_accuracy(generator.normal(size=(300, 3)), labels) < 0.6
+
+
+def test_continuous_weight_scales_only_the_continuous_part_of_the_info_bound():
+    categories = torch.tensor([0, 1])
+    logits, mean, log_var, codes = torch.randn(2, 3), torch.randn(2, 2), torch.randn(2, 2), torch.rand(2, 2)
+    full = losses.info_lower_bound(logits, categories, mean, log_var, codes)
+    categorical = losses.info_lower_bound(logits, categories, mean, log_var, codes, continuous_weight=0.0)
+    assert categorical.item() == pytest.approx(math.log(3) - torch.nn.functional.cross_entropy(logits, categories).item(), rel=1e-6)
+    tenth = losses.info_lower_bound(logits, categories, mean, log_var, codes, continuous_weight=0.1)
+    assert (tenth - categorical).item() == pytest.approx(0.1 * (full - categorical).item(), rel=1e-5)

@@ -210,7 +210,9 @@ def pulling_away(codes: Tensor) -> Tensor:
     return (cosines.pow(2).sum() - cosines.diagonal().pow(2).sum()) / (n * (n - 1))
 
 
-def info_lower_bound(logits: Tensor, categories: Tensor, mean: Tensor, log_var: Tensor, continuous: Tensor) -> Tensor:
+def info_lower_bound(
+    logits: Tensor, categories: Tensor, mean: Tensor, log_var: Tensor, continuous: Tensor, continuous_weight: float = 1.0
+) -> Tensor:
     """InfoGAN's variational lower bound L_I(G, Q) = E[log Q(c | G(z, c))] + H(c) on the mutual
     information I(c; G(z, c)) (Chen et al. 2016, eq. 4), in nats, averaged over the batch.
 
@@ -218,11 +220,12 @@ def info_lower_bound(logits: Tensor, categories: Tensor, mean: Tensor, log_var: 
     posterior Q predicts as ``logits`` (n, K); ``continuous`` (n, C) drawn from U(-1, 1) (entropy
     log 2 each), whose posterior is a factored Gaussian of ``mean`` and ``log_var`` (n, C).
     H(c) is a constant, included so the number is the bound itself; the categorical part lies in
-    [0, log K], 0 for a Q that has learnt nothing about the categories.
+    [0, log K], 0 for a Q that has learnt nothing about the categories. ``continuous_weight`` < 1
+    scales the continuous codes' part down (a training objective then, no longer the bound).
     """
     categorical = -F.cross_entropy(logits, categories) + math.log(logits.shape[1])
     log_likelihood = -0.5 * (math.log(2 * math.pi) + log_var + (continuous - mean).pow(2) * torch.exp(-log_var))
-    return categorical + log_likelihood.sum(dim=1).mean() + continuous.shape[1] * math.log(2.0)
+    return categorical + continuous_weight * (log_likelihood.sum(dim=1).mean() + continuous.shape[1] * math.log(2.0))
 
 
 def gaussian_kl(mean: Tensor, log_var: Tensor) -> Tensor:

@@ -39,6 +39,10 @@ class InfoGAN(GANModule):
             They take the last K + C entries of the generator's ``latent_dim`` inputs; the
             rest is noise z ~ N(0, I).
         info_weight: lambda, the weight of the mutual-information bound (the paper's 1).
+        continuous_weight: the weight of the continuous codes' part within the bound while
+            training (1: the bound itself). Below 1 it keeps the continuous codes, whose
+            posterior log-likelihood is unbounded as Q's variance shrinks, from taking over what
+            the categorical code should carry (digit identity on MNIST).
         n_traversal: columns of the traversal picture, the swept code's values over [-2, 2].
     """
 
@@ -52,6 +56,7 @@ class InfoGAN(GANModule):
         n_categories: int = 10,
         n_continuous: int = 2,
         info_weight: float = 1.0,
+        continuous_weight: float = 1.0,
         n_traversal: int = 9,
         **kwargs,
     ):
@@ -64,7 +69,7 @@ class InfoGAN(GANModule):
                 f"got {n_categories} + {n_continuous} codes for latent_dim {self.latent_dim}"
             )
         self.d_loss, self.g_loss = d_loss, g_loss
-        self.info_weight, self.n_traversal = info_weight, n_traversal
+        self.info_weight, self.continuous_weight, self.n_traversal = info_weight, continuous_weight, n_traversal
         self.q_head = q_head(self.feature_width())
         self.q_optimizer = q_optimizer
         # Fixed pictures need valid codes too (the base draws N(0, I) for all latent_dim inputs).
@@ -104,10 +109,12 @@ class InfoGAN(GANModule):
         features = self.discriminator.features(x)
         return self.discriminator.head(features).flatten(), features
 
-    def information(self, features: Tensor, categories: Tensor, continuous: Tensor) -> Tensor:
-        """L_I on generated examples whose trunk ``features`` are given."""
+    def information(self, features: Tensor, categories: Tensor, continuous: Tensor, continuous_weight: float | None = None) -> Tensor:
+        """L_I on generated examples whose trunk ``features`` are given (the training objective's
+        weighting of the continuous part unless ``continuous_weight`` is given)."""
         logits, mean, log_var = self.q_head(features)
-        return losses.info_lower_bound(logits, categories, mean, log_var, continuous)
+        weight = self.continuous_weight if continuous_weight is None else continuous_weight
+        return losses.info_lower_bound(logits, categories, mean, log_var, continuous, weight)
 
     # --- training -----------------------------------------------------------------------------
 
@@ -173,7 +180,7 @@ class InfoGAN(GANModule):
         try:
             codes = self.draw_codes(n_samples, torch.Generator(device=self.device).manual_seed(0))
             fake = self.generator(self.latent(*codes))
-            metrics = {"mi_bound": self.information(self.discriminator.features(fake), *codes[1:]).item()}
+            metrics = {"mi_bound": self.information(self.discriminator.features(fake), *codes[1:], continuous_weight=1.0).item()}
         finally:
             self.train(training)
         if datamodule.labels is not None:
