@@ -25,6 +25,7 @@ from zoo.cli import CONFIG_DIR, check_group_choices, fail
 from zoo.errors import ConfigError
 from zoo.factory import build, build_datamodule
 
+
 def train(cfg: DictConfig) -> dict:
     """Check, build and fit one run; write and return its results (see module docstring)."""
     check_config(cfg)

@@ -9,8 +9,7 @@ from collections.abc import Sequence
 import torch
 from torch import Tensor, nn
 
-from zoo.nets.dcgan import init_dcgan_weights
-from zoo.nets.dcgan import conv_ladder
+from zoo.nets.dcgan import conv_ladder, init_dcgan_weights
 from zoo.nets.encoders import mlp_trunk
 
 
