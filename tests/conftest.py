@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import torch
 from hydra import compose, initialize_config_dir
-from omegaconf import DictConfig
+from omegaconf import DictConfig, OmegaConf
 
 from zoo.cli import CONFIG_DIR
 
@@ -52,3 +52,43 @@ def run_cli(module: str, *args: str, cwd: Path | None = None, timeout: int = 300
     return subprocess.run(
         [sys.executable, "-m", module, *args], cwd=cwd or ROOT, capture_output=True, text=True, timeout=timeout, env=env
     )
+
+
+# --- scoring fixtures, shared by the scoring tests (session-wide: the classifier trains once) -----
+
+SMALL_CLASSIFIER = {"epochs": 2, "n_train": 12_000}
+
+
+def mnist_cfg(root) -> DictConfig:
+    return OmegaConf.create({"_target_": "zoo.data.images.TorchvisionImages", "name": "MNIST", "root": str(root), "download": False, "size": 28})
+
+
+@pytest.fixture(scope="session")
+def zoo_cache(tmp_path_factory):
+    """A private ZOO_CACHE for the session (subprocesses inherit it)."""
+    path = tmp_path_factory.mktemp("zoo_cache")
+    previous = os.environ.get("ZOO_CACHE")
+    os.environ["ZOO_CACHE"] = str(path)
+    yield path
+    if previous is None:
+        os.environ.pop("ZOO_CACHE", None)
+    else:
+        os.environ["ZOO_CACHE"] = previous
+
+
+@pytest.fixture(scope="session")
+def mnist_test():
+    """The MNIST test split as (images in [-1, 1], labels)."""
+    from zoo.data.images import TorchvisionImages
+
+    datamodule = TorchvisionImages(root=str(mnist_root()), download=False, train=False)
+    datamodule.setup()
+    return datamodule.data, datamodule.labels
+
+
+@pytest.fixture(scope="session")
+def small_classifier(zoo_cache):
+    """Path of an MNIST classifier trained for two epochs on 12,000 images (about 97% accurate)."""
+    from zoo.classifier import get_classifier
+
+    return get_classifier(mnist_cfg(mnist_root()), SMALL_CLASSIFIER, train=True, log=lambda line: None)

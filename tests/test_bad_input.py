@@ -51,7 +51,7 @@ def assert_one_line_refusal(done, *fragments):
     "args, fragments",
     [
         (["model=foo"], ["unknown model 'foo'", "gan"]),
-        (["dataset=foo"], ["unknown dataset 'foo'", "digits, fashion_mnist, grid25, mnist, ring8"]),
+        (["dataset=foo"], ["unknown dataset 'foo'", "celeba, cifar10, digits, fashion_mnist, grid25, image_folder, mnist, ring8, stacked_mnist"]),
         (["-m", "loss=nonsaturating,foo"], ["unknown loss 'foo'", "minimax, nonsaturating"]),
         (["experiment=mnist_gan", "dataset.root=/nonexistent", "dataset.download=false"], ["dataset.root=/nonexistent", "dataset.download"]),
         (["net=dcgan"], ["choose net=mlp"]),

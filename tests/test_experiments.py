@@ -5,6 +5,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import QUICK, compose_config, mnist_root
+from tests.test_image_datasets import celeba_root, cifar_root, skip_md5  # noqa: F401  (fixtures)
 from zoo.cli import CONFIG_DIR
 from zoo.train import train
 
@@ -16,10 +17,15 @@ def test_there_are_presets():
 
 
 @pytest.mark.parametrize("preset", PRESETS)
-def test_preset_runs_a_few_iterations(tmp_path, preset):
+def test_preset_runs_a_few_iterations(tmp_path, preset, request):
     overrides = [f"experiment={preset}", *QUICK]
     cfg = compose_config(overrides, tmp_path)
-    if cfg.dataset.get("root") is not None:  # torchvision data: the local copy, no download
+    # CIFAR-10 and CelebA: a few fake files in their real layouts (tests/test_image_datasets.py).
+    fake_roots = {"cifar10": "cifar_root", "celeba": "celeba_root"}
+    name = cfg.dataset.get("name", cfg.dataset._target_.rsplit(".", 1)[-1]).lower()
+    if name in fake_roots:
+        overrides += [f"dataset.root={request.getfixturevalue(fake_roots[name])}", "dataset.download=false", "dataset.batch_size=2"]
+    elif cfg.dataset.get("root") is not None:  # torchvision data: the local copy, no download
         overrides += [f"dataset.root={mnist_root()}", "dataset.download=false"]
     results = train(compose_config(overrides, tmp_path))
     assert results["status"] == "ok" and results["iterations"] == 6

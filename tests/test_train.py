@@ -82,7 +82,7 @@ def test_help_lists_the_groups_and_their_options():
     assert done.returncode == 0
     for group in ("dataset", "loss", "model", "net", "trainer", "logger", "experiment"):
         assert f"{group}: {', '.join(group_options(group))}" in done.stdout
-    assert "dataset: digits, fashion_mnist, grid25, mnist, ring8" in done.stdout
+    assert "dataset: celeba, cifar10, digits, fashion_mnist, grid25, image_folder, mnist, ring8, stacked_mnist" in done.stdout
 
 
 def nan_loss(real_logits, fake_logits):

@@ -16,18 +16,23 @@ import numpy as np
 import torch
 from omegaconf import OmegaConf
 
+from zoo.callbacks import ema_generator_state
 from zoo.cli import fail
 from zoo.errors import ConfigError
 from zoo.factory import build, build_datamodule
 from zoo.metrics.modes import mode_metrics
 from zoo.plots import save_image_grid, scatter_over_modes
 
-DEFAULTS = {"ckpt_path": None, "n": 2500, "out": "samples.png", "seed": 0, "device": "cpu"}
+DEFAULTS = {"ckpt_path": None, "n": 2500, "out": "samples.png", "seed": 0, "device": "cpu", "ema": None}
 FORMATS = (".npy", ".png")
 
 
-def load_generator(ckpt_path: str | Path, device: str = "cpu"):
-    """(model in eval mode, its run config) rebuilt from a zoo checkpoint."""
+def load_generator(ckpt_path: str | Path, device: str = "cpu", ema: bool | None = None):
+    """(model in eval mode, its run config) rebuilt from a zoo checkpoint.
+
+    ``ema``: load the EMA generator the run kept (``ema: true`` in training) into the model; None
+    does so when the checkpoint has one, true refuses a checkpoint without one, false never does.
+    """
     path = Path(ckpt_path)
     if not path.is_file():
         raise ConfigError(f"ckpt_path={ckpt_path} does not exist")
@@ -40,17 +45,22 @@ def load_generator(ckpt_path: str | Path, device: str = "cpu"):
     cfg = OmegaConf.create(checkpoint["zoo_config"])
     model = build(cfg.model, "the model")
     model.load_state_dict(checkpoint["state_dict"])
+    averaged = ema_generator_state(checkpoint)
+    if ema and averaged is None:
+        raise ConfigError(f"ckpt_path={ckpt_path} holds no EMA generator (train with ema=true), so ema=true cannot be met; use ema=false")
+    if averaged is not None and ema is not False:
+        model.generator.load_state_dict(averaged)
     return model.to(device).eval(), cfg
 
 
-def sample(ckpt_path: str, n: int, out: str, seed: int = 0, device: str = "cpu") -> dict:
+def sample(ckpt_path: str, n: int, out: str, seed: int = 0, device: str = "cpu", ema: bool | None = None) -> dict:
     """Write ``n`` samples to ``out``; returns mode metrics for 2-D data, else {}."""
     out_path = Path(out)
     if out_path.suffix not in FORMATS:
         raise ConfigError(f"out={out} has an unknown format; choose a file ending in {' or '.join(FORMATS)}")
     if n <= 0:
         raise ConfigError(f"n must be a positive number of samples, got {n}")
-    model, cfg = load_generator(ckpt_path, device)
+    model, cfg = load_generator(ckpt_path, device, ema)
     samples = model.sample(n, seed=seed).cpu()
     out_path.parent.mkdir(parents=True, exist_ok=True)
     metrics = {}
@@ -75,7 +85,7 @@ def main(argv: list[str] | None = None) -> None:
             raise ConfigError(f"unknown argument {unknown[0]}; valid: {', '.join(DEFAULTS)}")
         if args.ckpt_path is None:
             raise ConfigError("give ckpt_path=<checkpoint>, e.g. outputs/train/<run>/checkpoints/last.ckpt")
-        metrics = sample(args.ckpt_path, int(args.n), args.out, int(args.seed), args.device)
+        metrics = sample(args.ckpt_path, int(args.n), args.out, int(args.seed), args.device, args.ema)
     except ConfigError as error:
         fail(str(error))
     extra = "".join(f", {k} {v:.3g}" for k, v in metrics.items())

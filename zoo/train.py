@@ -17,6 +17,7 @@ from pathlib import Path
 import hydra
 import lightning as L
 import torch
+from lightning.pytorch.utilities import rank_zero_only
 from omegaconf import DictConfig, OmegaConf
 
 from zoo.callbacks import StoreConfig
@@ -71,6 +72,10 @@ def summary(results: dict, output_dir: Path) -> str:
     lines = [f"zoo: finished {results['iterations']} generator iterations in {results['train_seconds']:.0f} s"]
     if results["status"] != "ok":
         lines = [f"zoo: the run diverged ({results['error']}); results.json has status {results['status']}"]
+    if "val/fid" in results:
+        scores = ", ".join(f"{name.removeprefix('val/')} {results[name]:.3f}" for name in ("val/fid", "val/kid", "val/is") if name in results)
+        best = f" (best FID {results['val/fid_best']:.3f} at iteration {results['val/best_iteration']:.0f}: checkpoints/best.ckpt)" if "val/fid_best" in results else ""
+        lines.append(f"  {scores}{best}")
     if "val/modes" in results:
         lines.append(
             f"  modes captured {results['val/modes']:.0f}, high-quality samples {results['val/hq_pct']:.1f}%, "
@@ -90,7 +95,8 @@ def _hydra_main(cfg: DictConfig) -> None:
         results = train(cfg)
     except ConfigError as error:
         fail(str(error))
-    print(summary(results, Path(cfg.paths.output_dir)))
+    if rank_zero_only.rank == 0:  # under DDP every rank returns here; one summary is enough
+        print(summary(results, Path(cfg.paths.output_dir)))
 
 
 def main() -> None:

@@ -1,0 +1,74 @@
+"""``python -m zoo.eval``: scoring a folder of images or a checkpoint, and its one-line refusals."""
+
+import json
+
+import pytest
+import torch
+from torchvision.io import write_png
+
+from tests.conftest import QUICK, compose_config, mnist_root, run_cli
+from zoo.train import train
+
+
+@pytest.fixture(scope="module")
+def fake_dir(tmp_path_factory, mnist_test):
+    """300 real MNIST test digits as PNG files, standing in for a generator's output."""
+    folder = tmp_path_factory.mktemp("fakes")
+    for i, image in enumerate(mnist_test[0][:300]):
+        write_png(((image + 1) * 127.5).round().to(torch.uint8), str(folder / f"{i:04d}.png"))
+    return folder
+
+
+def test_fake_dir_against_a_dataset_prints_json_and_writes_results(fake_dir, small_classifier, tmp_path):
+    out = tmp_path / "results.json"
+    args = [f"fake_dir={fake_dir}", "real=mnist", f"dataset.root={mnist_root()}", "dataset.download=false", "backbone=classifier"]
+    args += [f"classifier_path={small_classifier}", "n_real=300", "split=test", "metrics=[fid,is,prc]", f"out={out}", "verbose=false"]
+    done = run_cli("zoo.eval", *args)
+    assert done.returncode == 0, done.stderr[-2000:]
+    printed = json.loads(done.stdout.strip().splitlines()[-1])
+    assert printed == json.loads(out.read_text())
+    # The fakes are the first 300 test digits and the reference a random 300 of the test split
+    # (classifier-FID of two real sets of 300: about 20, mostly the small-sample bias).
+    assert printed["n_fake"] == 300 and printed["n_real"] == 300 and printed["backbone"] == "classifier"
+    assert 0 < printed["fid"] < 40 and printed["is"] > 5 and 0 < printed["precision"] <= 1
+
+
+def test_checkpoint_is_scored_against_its_own_dataset(small_classifier, tmp_path):
+    overrides = ["experiment=mnist_gan", *QUICK, f"dataset.root={mnist_root()}", "dataset.download=false"]
+    overrides += ["net.generator.width=8", "net.discriminator.width=8", "iterations=2"]
+    train(compose_config(overrides, tmp_path))
+    out = tmp_path / "eval" / "results.json"
+    args = [f"ckpt_path={tmp_path}/checkpoints/last.ckpt", f"dataset.root={mnist_root()}", "dataset.download=false"]
+    args += ["backbone=classifier", f"classifier_path={small_classifier}", "n_samples=200", "n_real=200", f"out={out}"]
+    done = run_cli("zoo.eval", *args)
+    assert done.returncode == 0, done.stderr[-2000:]
+    results = json.loads(out.read_text())
+    assert results["n_fake"] == 200 and results["fid"] > 0
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        ([], "give either ckpt_path"),
+        (["fake_dir={empty}", "real=mnist"], "holds no images"),
+        (["fake_dir={fakes}"], "needs real=<dataset>"),
+        (["fake_dir={fakes}", "real=mnist", "metrics=[kid]", "n_real=300"], "kid_subset_size=1000 .* only"),
+        (["fake_dir={fakes}", "real=stacked_mnist", "n_real=50"], "1 channels but the real ones 3"),
+        (["fake_dir={fakes}", "real=mnist", "dataset.size=32", "n_real=50"], "28x28 but the real ones 32x32"),
+        (["fake_dir={fakes}", "real=mnist", "metrics=[is]", "weights_path={tmp}/missing.pth"], "weights_path=.*does not exist"),
+        (["fake_dir={fakes}", "real=nope"], "unknown dataset 'nope'"),
+    ],
+)
+def test_bad_input_gets_one_line(args, message, fake_dir, small_classifier, tmp_path):
+    (tmp_path / "empty").mkdir()
+    args = [a.format(empty=tmp_path / "empty", fakes=fake_dir, tmp=tmp_path) for a in args]
+    common = [f"dataset.root={mnist_root()}", "dataset.download=false", f"classifier_path={small_classifier}", f"out={tmp_path}/r.json"]
+    common += ["verbose=false"]
+    done = run_cli("zoo.eval", *args, *common, timeout=120)
+    assert done.returncode == 2, done.stderr[-2000:]
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("zoo: error:"), done.stderr[-2000:]
+    import re
+
+    assert re.search(message, lines[0]), lines[0]
+    assert not (tmp_path / "r.json").exists()

@@ -1,0 +1,156 @@
+"""FID, KID and IS accumulated during training with torchmetrics' metric objects, merged across ranks.
+
+Under DDP each rank extracts features of its own share of the samples; torchmetrics merges the
+metric states when ``compute()`` is called (FID: feature sums and outer-product sums, reduced by
+summation; KID and IS: the feature matrices). No image ever travels between ranks, and the merged
+scores equal a single process's on the same samples.
+
+The features come from a torch-fidelity extractor (zoo.metrics.fidelity: the Inception FID
+network or the zoo's classifier), run once per batch for all the metrics: the torchmetrics objects
+are given a pass-through ``feature`` module, so they hold and reduce statistics of features the
+zoo has already extracted instead of each running the network again.
+
+Real-data features are computed once (rank 0), cached on disk keyed by data set, split, shape,
+count and backbone, broadcast, and each rank adds its stride of them; they are kept across
+evaluations (``reset_real_features=False``).
+"""
+
+import warnings
+from pathlib import Path
+
+import torch
+from torch import Tensor, nn
+from torchmetrics.image.fid import FrechetInceptionDistance
+from torchmetrics.image.inception import InceptionScore
+from torchmetrics.image.kid import KernelInceptionDistance
+
+from zoo.errors import ConfigError
+from zoo.metrics.fidelity import CLASSIFIER, FEATURE_EXTRACTORS_REGISTRY, backbone_extractor, cache_dir, file_digest, to_uint8_rgb
+
+# Metrics the in-training evaluation can merge across ranks (precision/recall: python -m zoo.eval).
+STREAMING_METRICS = ("fid", "kid", "is")
+# (features layer, logits layer) of each torch-fidelity extractor.
+LAYERS = {"inception-v3-torchscript": ("2048", None), "inception-v3-compat": ("2048", "logits_unbiased"), CLASSIFIER: ("features", "logits")}
+
+
+class Precomputed(nn.Module):
+    """The ``feature`` module handed to torchmetrics: features in, the same features out."""
+
+    def __init__(self, num_features: int):
+        super().__init__()
+        self.num_features = num_features
+
+    def forward(self, features: Tensor) -> Tensor:
+        return features
+
+
+class Extractor(nn.Module):
+    """A backbone's features (for FID/KID) and, when asked, logits (for IS) in one pass:
+    images (float in [-1, 1] or uint8, 1 or 3 channels) -> {"features": (N, D), "logits": (N, K)}."""
+
+    def __init__(self, backbone: str, metrics, weights_path: str | None = None, classifier_path: str | None = None, download: bool = True):
+        super().__init__()
+        name, weights = backbone_extractor(backbone, metrics, weights_path, classifier_path, download)
+        features, logits = LAYERS[name]
+        self.layers = {"features": features} | ({"logits": logits} if "is" in metrics else {})
+        self.network = FEATURE_EXTRACTORS_REGISTRY[name](name, list(self.layers.values()), feature_extractor_weights_path=weights, verbose=False)
+        self.network.eval().requires_grad_(False)
+        self.identity = f"{name}-{file_digest(weights)}" if weights else name
+
+    @torch.no_grad()
+    def forward(self, images: Tensor) -> dict[str, Tensor]:
+        outputs = self.network(to_uint8_rgb(images))
+        return {key: value.float() for key, value in zip(self.layers, outputs)}
+
+    def dims(self) -> dict[str, int]:
+        probe = torch.zeros(1, 3, 32, 32, dtype=torch.uint8, device=next(self.network.parameters(), torch.empty(0)).device)
+        return {key: value.shape[1] for key, value in self(probe).items()}
+
+
+class StreamingScores(nn.Module):
+    """torchmetrics' FID, KID and IS over features from an ``Extractor``.
+
+    ``add_real(features)`` once, then per evaluation ``reset()``, ``add_fake(outputs)`` for each
+    batch, and ``compute()`` (collective under DDP: every rank must call it).
+    """
+
+    def __init__(self, metrics, dims: dict[str, int], kid_subset_size: int = 1000, kid_subsets: int = 100, is_splits: int = 10):
+        super().__init__()
+        unknown = sorted(set(metrics) - set(STREAMING_METRICS))
+        if unknown:
+            raise ConfigError(f"metric {unknown[0]} cannot be computed during training; choose from {', '.join(STREAMING_METRICS)} (precision/recall: python -m zoo.eval)")
+        self.kid_subset_size = kid_subset_size
+        self.scores = nn.ModuleDict()
+        # KID and IS keep every feature vector (10,000 x 2048 float64 is 160 MB), and say so on
+        # construction each time; the zoo's counts are bounded by n_samples/n_real, so hush it.
+        warnings.filterwarnings("ignore", message="Metric .* will save all extracted features")
+        if "fid" in metrics:
+            self.scores["fid"] = FrechetInceptionDistance(feature=Precomputed(dims["features"]), reset_real_features=False)
+        if "kid" in metrics:
+            self.scores["kid"] = KernelInceptionDistance(
+                feature=Precomputed(dims["features"]), subsets=kid_subsets, subset_size=kid_subset_size, reset_real_features=False
+            )
+        if "is" in metrics:
+            self.scores["is"] = InceptionScore(feature=Precomputed(dims["logits"]), splits=is_splits)
+        for metric in self.scores.values():
+            metric.set_dtype(torch.float64)  # the papers' statistics are float64 (torch-fidelity's too)
+
+    @property
+    def needs_real(self) -> bool:
+        return "fid" in self.scores or "kid" in self.scores
+
+    def add_real(self, features: Tensor) -> None:
+        for name in ("fid", "kid"):
+            if name in self.scores:
+                self.scores[name].update(features.double(), real=True)
+
+    def add_fake(self, outputs: dict[str, Tensor]) -> None:
+        for name, metric in self.scores.items():
+            if name == "is":
+                metric.update(outputs["logits"].double())
+            else:
+                metric.update(outputs["features"].double(), real=False)
+
+    def reset(self) -> None:
+        """Forget the fakes; the real features stay (reset_real_features=False)."""
+        for metric in self.scores.values():
+            metric.reset()
+
+    def compute(self, seed: int = 0) -> dict[str, float]:
+        """{fid, kid, kid_std, is, is_std} for what was asked. KID's subsets and IS's splits are
+        drawn from a generator seeded with ``seed``, so repeated evaluations are comparable."""
+        results = {}
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(seed)
+            for name, metric in self.scores.items():
+                try:
+                    value = metric.compute()
+                except ValueError as error:  # KID: "subset_size should be smaller than the number of samples"
+                    raise ConfigError(f"{name} cannot be computed: {error} (kid_subset_size={self.kid_subset_size})") from error
+                if isinstance(value, tuple):
+                    results[name], results[f"{name}_std"] = float(value[0]), float(value[1])
+                else:
+                    results[name] = float(value)
+        return results
+
+
+def features_of(extractor: Extractor, images: Tensor, batch_size: int, device: torch.device) -> Tensor:
+    """The extractor's features of ``images`` (on any device), batch by batch, on the CPU."""
+    return torch.cat([extractor(chunk.to(device))["features"].cpu() for chunk in images.split(batch_size)])
+
+
+def real_features(extractor: Extractor, images: Tensor, key: str | None, batch_size: int, device: torch.device, cache: Path | None = None) -> Tensor:
+    """Features of the real reference ``images``: read from the cache file named by ``key`` (data
+    set, split, shape and count; the backbone is added here) when it exists, else computed and
+    stored there (atomically: a concurrent reader never sees half a file)."""
+    if key is None:
+        return features_of(extractor, images, batch_size, device)
+    path = Path(cache or cache_dir() / "fidelity") / f"{key}-n{len(images)}-{extractor.identity}-features.pt"
+    if path.is_file():
+        return torch.load(path, map_location="cpu", weights_only=True)
+    features = features_of(extractor, images, batch_size, device)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(f".{id(features)}.tmp")
+    torch.save(features, tmp)
+    tmp.replace(path)
+    return features
