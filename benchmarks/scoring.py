@@ -48,13 +48,15 @@ def main() -> None:
     parser.add_argument("--n-classifier", type=int, default=10_000)
     parser.add_argument("--n-inception", type=int, default=500)
     parser.add_argument("--classifier-cache", default=None, help="ZOO_CACHE holding (or to hold) the trained classifier")
+    parser.add_argument("--threads", type=int, default=None, help="torch CPU threads for every command (default: torch's)")
     options = parser.parse_args()
     root = str(Path(options.root).resolve())
     work = Path(tempfile.mkdtemp(prefix="zoo-scoring-"))
     rows = []
     classifier_cache = options.classifier_cache or str(work / "classifier-cache")
     started = time.perf_counter()
-    done = subprocess.run([sys.executable, "-m", "zoo.classifier", f"dataset.root={root}", "dataset.download=false", f"cache_dir={classifier_cache}"],
+    threads = [f"threads={options.threads}"] if options.threads else []
+    done = subprocess.run([sys.executable, "-m", "zoo.classifier", f"dataset.root={root}", "dataset.download=false", f"cache_dir={classifier_cache}", *threads],
                           capture_output=True, text=True)
     print(done.stdout.strip().splitlines()[-1], f"({time.perf_counter() - started:.0f} s with start-up)", file=sys.stderr)
     classifier = done.stdout.strip().splitlines()[-1].rsplit(" ", 1)[-1]
@@ -64,7 +66,7 @@ def main() -> None:
             write_digits(root, n, fakes)
         env = {**os.environ, "ZOO_CACHE": str(work / f"cache-{backbone}")}
         args = [f"fake_dir={fakes}", "real=mnist", f"dataset.root={root}", "dataset.download=false", "split=train", f"n_samples={n}", f"n_real={n}"]
-        args += [f"backbone={backbone}", f"classifier_path={classifier}", "metrics=[fid]", f"out={work}/{backbone}.json", "verbose=false"]
+        args += [f"backbone={backbone}", f"classifier_path={classifier}", "metrics=[fid]", f"out={work}/{backbone}.json", "verbose=false", *threads]
         for cache in ("cold", "warm"):
             results, seconds = run_eval(args, env)
             rows.append((backbone, n, cache, results["fid"], seconds, seconds / n * 10_000))

@@ -72,3 +72,23 @@ def test_bad_input_gets_one_line(args, message, fake_dir, small_classifier, tmp_
 
     assert re.search(message, lines[0]), lines[0]
     assert not (tmp_path / "r.json").exists()
+
+
+def test_infogan_code_accuracy_is_read_off_its_samples(small_classifier, tmp_path):
+    overrides = ["experiment=mnist_infogan", *QUICK, f"dataset.root={mnist_root()}", "dataset.download=false"]
+    train(compose_config([*overrides, "net.generator.width=8", "net.discriminator.width=8"], tmp_path))
+    out = tmp_path / "eval.json"
+    args = [f"ckpt_path={tmp_path}/checkpoints/last.ckpt", f"dataset.root={mnist_root()}", "dataset.download=false"]
+    args += [f"classifier_path={small_classifier}", "n_samples=200", "metrics=[code_accuracy]", f"out={out}", "verbose=false"]
+    done = run_cli("zoo.eval", *args)
+    assert done.returncode == 0, done.stderr[-2000:]
+    # Hungarian-matched: at least chance (1/10) even for an untrained generator, at most 1.
+    assert 0.1 <= json.loads(out.read_text())["code_accuracy"] <= 1.0
+
+
+def test_code_accuracy_needs_an_infogan_checkpoint(small_classifier, tmp_path):
+    train(compose_config(["experiment=digits_gan", *QUICK], tmp_path))
+    args = [f"ckpt_path={tmp_path}/checkpoints/last.ckpt", f"classifier_path={small_classifier}", "metrics=[code_accuracy]", "n_samples=50"]
+    done = run_cli("zoo.eval", *args, f"out={tmp_path}/r.json", "verbose=false")
+    assert done.returncode == 2 and done.stderr.strip().count("\n") == 0, done.stderr[-2000:]
+    assert "code_accuracy scores an InfoGAN checkpoint" in done.stderr and not (tmp_path / "r.json").exists()

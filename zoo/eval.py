@@ -82,9 +82,10 @@ def real_images(dataset_cfg: DictConfig, split: str, n_real: int, seed: int = 0)
     return images, f"{dataset_id(dataset_cfg)}-{split}-{shape}-{digest}{drawn}"
 
 
-def generate(ckpt_path: str, n: int, seed: int, device: str, batch_size: int = 500, ema: bool | None = None, progress: bool = True) -> tuple[torch.Tensor, DictConfig]:
+def generate(ckpt_path: str, n: int, seed: int, device: str, batch_size: int = 500, ema: bool | None = None, progress: bool = True) -> tuple[torch.Tensor, DictConfig, torch.Tensor | None]:
     """``n`` samples (float in [-1, 1]) of a checkpoint's generator (its EMA generator when it has
-    one, unless ``ema`` is false), with a progress bar.
+    one, unless ``ema`` is false), with a progress bar, and for an InfoGAN the categorical code of
+    each sample (else None).
 
     The noise is the draw the in-training evaluation (zoo.callbacks.FidelityEvaluation) makes with
     the same seed, so a checkpoint's score here matches the one logged in training.
@@ -96,7 +97,10 @@ def generate(ckpt_path: str, n: int, seed: int, device: str, batch_size: int = 5
         raise ConfigError(f"ckpt_path={ckpt_path} generates {run_cfg.dataset.kind}, not images: score it with zoo.sample's mode metrics")
     z = model.noise(n, torch.Generator(device=model.device).manual_seed(seed))
     chunks = [model.sample(z=chunk).cpu() for chunk in tqdm(z.split(batch_size), desc="generating", file=sys.stderr, leave=False, disable=not progress)]
-    return torch.cat(chunks), run_cfg
+    categories = None
+    if hasattr(model, "n_categories"):  # InfoGAN's input: [noise, one_hot(category), continuous]
+        categories = z[:, model.noise_dim : model.noise_dim + model.n_categories].argmax(1).cpu()
+    return torch.cat(chunks), run_cfg, categories
 
 
 def classifier_file(cfg: DictConfig, dataset_cfg: DictConfig) -> str:
@@ -113,7 +117,8 @@ def classifier_file(cfg: DictConfig, dataset_cfg: DictConfig) -> str:
 
 def evaluate(cfg: DictConfig, dataset_cfg: DictConfig | None = None) -> dict:
     """Scores per ``cfg`` (conf/eval.yaml); writes them to ``cfg.out`` and returns them."""
-    from zoo.classifier import load_classifier_file
+    from zoo.classifier import load_classifier_file, predict_labels
+    from zoo.metrics.matching import matched_accuracy
     from zoo.metrics.fidelity import METRICS, score
     from zoo.metrics.stacked_mnist import mode_metrics
 
@@ -123,9 +128,10 @@ def evaluate(cfg: DictConfig, dataset_cfg: DictConfig | None = None) -> dict:
     if cfg.n_samples <= 0 or cfg.n_real <= 0:
         raise ConfigError(f"n_samples and n_real must be positive, got {cfg.n_samples} and {cfg.n_real}")
     metrics = list(cfg.metrics)
-    unknown = sorted(set(metrics) - {*METRICS, "modes"})
+    extra = ("modes", "code_accuracy")  # computed here with the domain classifier
+    unknown = sorted(set(metrics) - {*METRICS, *extra})
     if unknown or not metrics:
-        raise ConfigError(f"unknown metric {unknown[0] if unknown else '(none)'}; choose from {', '.join([*METRICS, 'modes'])}")
+        raise ConfigError(f"unknown metric {unknown[0] if unknown else '(none)'}; choose from {', '.join([*METRICS, *extra])}")
     if "kid" in metrics and min(cfg.n_samples, cfg.n_real) < cfg.kid_subset_size:
         raise ConfigError(
             f"KID draws subsets of kid_subset_size={cfg.kid_subset_size} images but only {min(cfg.n_samples, cfg.n_real)} are asked for "
@@ -138,12 +144,12 @@ def evaluate(cfg: DictConfig, dataset_cfg: DictConfig | None = None) -> dict:
             raise ConfigError("fake_dir needs real=<dataset> to compare with (e.g. real=mnist dataset.root=...)")
         fake = read_image_dir(cfg.fake_dir, cfg.n_samples, cfg.verbose)
     else:
-        fake, run_cfg = generate(cfg.ckpt_path, cfg.n_samples, cfg.seed, cfg.device, ema=cfg.ema, progress=cfg.verbose)
+        fake, run_cfg, categories = generate(cfg.ckpt_path, cfg.n_samples, cfg.seed, cfg.device, ema=cfg.ema, progress=cfg.verbose)
         dataset_cfg = OmegaConf.merge(run_cfg.dataset, dataset_cfg or {})
     dataset_cfg = dataset_cfg if dataset_cfg is not None else cfg.dataset
     results: dict = {"n_fake": len(fake)}
-    score_metrics = [m for m in metrics if m != "modes"]
-    needs_classifier = cfg.backbone == "classifier" or "modes" in metrics
+    score_metrics = [m for m in metrics if m not in extra]
+    needs_classifier = cfg.backbone == "classifier" or any(m in metrics for m in extra)
     classifier = classifier_file(cfg, dataset_cfg) if needs_classifier else None
     if score_metrics:
         binary = [m for m in score_metrics if m != "is"]
@@ -161,6 +167,13 @@ def evaluate(cfg: DictConfig, dataset_cfg: DictConfig | None = None) -> dict:
         if fake.shape[1] != 3:
             raise ConfigError(f"the modes metric is Stacked MNIST's and needs 3-channel images, got {fake.shape[1]}")
         results |= mode_metrics(fake, load_classifier_file(classifier))
+    if "code_accuracy" in metrics:
+        # InfoGAN (Chen et al. 2016): how well the categorical code picks the class, read off the
+        # samples by the domain classifier and matched to the codes by the Hungarian method.
+        if cfg.ckpt_path is None or categories is None:
+            raise ConfigError("code_accuracy scores an InfoGAN checkpoint's categorical code: give ckpt_path=<an infogan run's checkpoint>")
+        predicted = predict_labels(load_classifier_file(classifier), fake)
+        results["code_accuracy"] = matched_accuracy(categories.numpy(), predicted.numpy())
     results["eval_seconds"] = round(time.perf_counter() - started, 2)
     out = Path(cfg.out)
     out.parent.mkdir(parents=True, exist_ok=True)
