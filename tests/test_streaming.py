@@ -181,3 +181,28 @@ def test_ddp_training_logs_the_fid_a_single_process_computes(small_classifier, t
     done = run_cli("zoo.eval", *args)
     assert done.returncode == 0, done.stderr[-2000:]
     assert json.loads(out.read_text())["fid"] == pytest.approx(logged, rel=1e-4)
+
+
+def test_scores_reach_every_logger_under_the_same_names(small_classifier, tmp_path, monkeypatch):
+    """CSV, TensorBoard and W&B (offline, its log_metrics recorded) all get val/fid at the same steps."""
+    from lightning.pytorch.loggers import WandbLogger
+    from omegaconf import OmegaConf
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    monkeypatch.setenv("WANDB_MODE", "offline")
+    monkeypatch.setenv("WANDB_SILENT", "true")
+    sent_to_wandb = []
+    monkeypatch.setattr(WandbLogger, "log_metrics", lambda self, metrics, step=None: sent_to_wandb.append((step, dict(metrics))))
+    cfg = compose_config([*fidelity_overrides(small_classifier), "logger=tensorboard", "callbacks.fidelity.progress=false"], tmp_path)
+    OmegaConf.set_struct(cfg, False)
+    for name in ("csv", "wandb"):
+        cfg.logger[name] = OmegaConf.load(f"conf/logger/{name}.yaml")[name]
+    cfg.logger.wandb.offline = True
+    assert train(cfg)["status"] == "ok"
+    with open(tmp_path / "csv" / "metrics.csv") as file:
+        csv_steps = [int(row["step"]) for row in csv.DictReader(file) if row.get("val/fid")]
+    events = EventAccumulator(str(next((tmp_path / "tensorboard").rglob("events.out.tfevents.*")).parent))
+    events.Reload()
+    tensorboard_steps = [event.step for event in events.Scalars("val/fid")]
+    wandb_steps = [step for step, metrics in sent_to_wandb if "val/fid" in metrics]
+    assert len(csv_steps) == 2 and csv_steps == tensorboard_steps == wandb_steps
