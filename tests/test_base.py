@@ -75,3 +75,17 @@ def test_label_smoothing_reaches_the_discriminator_loss(monkeypatch, tmp_path):
 def test_fixed_noise_is_the_same_for_every_model(tmp_path):
     cfg = compose_config(QUICK, tmp_path)
     assert torch.equal(instantiate(cfg.model).fixed_noise, instantiate(cfg.model).fixed_noise)
+
+
+def test_ddp_ranks_draw_their_own_noise_and_rank_0_the_single_process_one(tmp_path):
+    from types import SimpleNamespace
+
+    model = instantiate(compose_config(QUICK, tmp_path).model)
+    draws = []
+    for world_size, rank in ((1, 0), (2, 0), (2, 1)):
+        torch.manual_seed(0)  # what seed_everything does, alike on every rank
+        model._trainer = SimpleNamespace(world_size=world_size, global_rank=rank)
+        model.on_train_start()
+        draws.append(model.noise(8))
+    model._trainer = None
+    assert torch.equal(draws[0], draws[1]) and not torch.equal(draws[1], draws[2])

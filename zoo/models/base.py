@@ -108,6 +108,13 @@ class GANModule(L.LightningModule):
 
     # --- training -----------------------------------------------------------------------------
 
+    def on_train_start(self) -> None:
+        """Under DDP, give each rank its own noise stream. ``seed_everything`` seeds every rank
+        alike, so without this all ranks would draw the same z and average the gradients of
+        identical fake batches. Rank 0 keeps the single-process stream."""
+        if self.trainer.world_size > 1:
+            torch.manual_seed(torch.initial_seed() + 1_000_003 * self.global_rank)
+
     def configure_optimizers(self) -> list[Optimizer]:
         return [self.d_optimizer(self.discriminator.parameters()), self.g_optimizer(self.generator.parameters())]
 
