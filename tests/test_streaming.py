@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 from types import SimpleNamespace
 
+import numpy as np
 import pytest
 import torch
 import torch.distributed as dist
@@ -206,3 +207,14 @@ def test_scores_reach_every_logger_under_the_same_names(small_classifier, tmp_pa
     tensorboard_steps = [event.step for event in events.Scalars("val/fid")]
     wandb_steps = [step for step, metrics in sent_to_wandb if "val/fid" in metrics]
     assert len(csv_steps) == 2 and csv_steps == tensorboard_steps == wandb_steps
+
+
+def test_stacked_mnist_modes_are_counted_during_training(small_classifier, tmp_path):
+    overrides = ["experiment=stacked_mnist_gan", *QUICK, f"dataset.root={mnist_root()}", "dataset.download=false", "dataset.n_samples=2000"]
+    overrides += ["net.generator.width=8", "net.discriminator.width=8", "callbacks.fidelity.metrics=[modes]", "callbacks.fidelity.monitor=modes"]
+    overrides += [f"callbacks.fidelity.classifier_path={small_classifier}", "callbacks.fidelity.n_samples=500", "callbacks.fidelity.progress=false"]
+    results = train(compose_config(overrides, tmp_path))
+    assert 1 <= results["val/modes"] <= 500 and 0 <= results["val/kl"] <= np.log(1000) + 1e-9
+    assert results["val/modes_best"] >= results["val/modes"] and (tmp_path / "checkpoints" / "best.ckpt").is_file()
+    with pytest.raises(ConfigError, match="modes counts Stacked MNIST"):
+        train(compose_config([*fidelity_overrides(small_classifier), "callbacks.fidelity.metrics=[modes]", "callbacks.fidelity.monitor=null"], tmp_path / "mnist"))

@@ -21,6 +21,7 @@ from tqdm import tqdm
 
 from zoo.errors import ConfigError
 from zoo.metrics.modes import mode_metrics
+from zoo.metrics.stacked_mnist import N_MODES, mode_counts, mode_metrics_of_counts
 from zoo.plots import save_image_grid, save_picture, scatter_over_modes
 
 
@@ -263,11 +264,11 @@ class FidelityEvaluation(PeriodicEvaluation):
         from zoo.metrics.streaming import STREAMING_METRICS
 
         self.metrics = list(metrics or [])
-        unknown = sorted(set(self.metrics) - set(STREAMING_METRICS))
+        unknown = sorted(set(self.metrics) - {*STREAMING_METRICS, "modes"})
         if unknown:
             raise ConfigError(
                 f"callbacks.fidelity.metrics: {unknown[0]} cannot be computed during training; choose from "
-                f"{', '.join(STREAMING_METRICS)} (precision/recall: python -m zoo.eval)"
+                f"{', '.join(STREAMING_METRICS)}, modes (precision/recall: python -m zoo.eval)"
             )
         if backbone not in ("inception", "classifier"):
             raise ConfigError(f"callbacks.fidelity.backbone={backbone} is unknown; choose inception or classifier")
@@ -290,27 +291,38 @@ class FidelityEvaluation(PeriodicEvaluation):
         self.batch_size, self.monitor, self.seed, self.progress = batch_size, monitor if self.metrics else None, seed, progress
         self.ckpt_dir = Path(ckpt_dir) if ckpt_dir else None
         self.cache_dir = cache_dir
-        self.extractor = self.scores = None
+        self.extractor = self.scores = self.mode_classifier = None
+        self._prepared = False
         self.best: float | None = None
         self.best_iteration: int | None = None
         self.history: list[tuple[int, dict[str, float]]] = []
 
     # --- preparation: the backbone and the real reference, once per run ------------------------
 
+    def on_fit_start(self, trainer, pl_module) -> None:
+        if "modes" in self.metrics and tuple(trainer.datamodule.shape)[:1] != (3,):
+            raise ConfigError("callbacks.fidelity.metrics: modes counts Stacked MNIST's 1,000 modes and needs 3-channel images (dataset=stacked_mnist)")
+
     def _prepare(self, trainer, pl_module) -> None:
-        from zoo.classifier import default_classifier
+        from zoo.classifier import default_classifier, load_classifier_file
         from zoo.eval import real_images
         from zoo.metrics.streaming import Extractor, StreamingScores, real_features
 
+        self._prepared = True
         cache = Path(self.cache_dir) if self.cache_dir else None
+        score_metrics = [m for m in self.metrics if m != "modes"]
         classifier = self.classifier_path
-        if self.backbone == "classifier" and classifier is None:
+        if classifier is None and ("modes" in self.metrics or self.backbone == "classifier"):
             if trainer.is_global_zero:  # trains it once (a few CPU minutes) when it is not cached yet
                 default_classifier(self.dataset, cache, train=True, log=rank_zero_info)
             trainer.strategy.barrier()
             classifier = str(default_classifier(self.dataset, cache))
-        self.extractor = Extractor(self.backbone, self.metrics, self.weights_path, classifier, self.download).to(pl_module.device)
-        self.scores = StreamingScores(self.metrics, self.extractor.dims(), self.kid_subset_size, self.kid_subsets, self.is_splits).to(pl_module.device)
+        if "modes" in self.metrics:
+            self.mode_classifier = load_classifier_file(classifier).to(pl_module.device)
+        if not score_metrics:
+            return
+        self.extractor = Extractor(self.backbone, score_metrics, self.weights_path, classifier, self.download).to(pl_module.device)
+        self.scores = StreamingScores(score_metrics, self.extractor.dims(), self.kid_subset_size, self.kid_subsets, self.is_splits).to(pl_module.device)
         if not self.scores.needs_real:
             return
         features = None
@@ -327,27 +339,34 @@ class FidelityEvaluation(PeriodicEvaluation):
     def compute(self, trainer, pl_module) -> dict[str, float]:
         if not self.metrics or len(trainer.datamodule.shape) != 3:
             return {}
-        if self.scores is None:
+        if not self._prepared:
             self._prepare(trainer, pl_module)
         ema = next((c for c in trainer.callbacks if isinstance(c, EMAGenerator) and c.generator is not None), None)
         generator = ema.generator if ema is not None else pl_module.generator
         # One fixed draw for all ranks, cut in strides: the same sample set at every world size.
         z = pl_module.noise(self.n_samples, torch.Generator(device=pl_module.device).manual_seed(self.seed))
         z = z[trainer.global_rank :: trainer.world_size]
-        self.scores.reset()
+        if self.scores is not None:
+            self.scores.reset()
+        counts = torch.zeros(N_MODES, dtype=torch.float64, device=pl_module.device)
         batches = generate(generator, z, self.batch_size)
         if self.progress and trainer.is_global_zero:
             total = -(-len(z) // self.batch_size)
             batches = tqdm(batches, total=total, desc=f"scoring {'EMA ' if ema else ''}samples", leave=False, file=sys.stderr)
         for images in batches:
-            self.scores.add_fake(self.extractor(images))
-        scores = self.scores.compute(self.seed)
+            if self.scores is not None:
+                self.scores.add_fake(self.extractor(images))
+            if self.mode_classifier is not None:
+                counts += mode_counts(images, self.mode_classifier).to(counts.device)
+        scores = self.scores.compute(self.seed) if self.scores is not None else {}
+        if self.mode_classifier is not None:  # histograms add up across ranks
+            scores |= mode_metrics_of_counts(trainer.strategy.reduce(counts, reduce_op="sum"))
         iteration = pl_module.iteration
         self.history.append((iteration, scores))
         metrics = {f"val/{name}": value for name, value in scores.items()}
         if self.monitor is not None:
             value = scores[self.monitor]
-            if self.best is None or (value > self.best if self.monitor == "is" else value < self.best):
+            if self.best is None or (value > self.best if self.monitor in ("is", "modes") else value < self.best):
                 self.best, self.best_iteration = value, iteration
                 self._save_best(trainer)
             metrics |= {f"val/{self.monitor}_best": self.best, "val/best_iteration": float(self.best_iteration)}

@@ -118,8 +118,8 @@ def classifier_file(cfg: DictConfig, dataset_cfg: DictConfig) -> str:
 def evaluate(cfg: DictConfig, dataset_cfg: DictConfig | None = None) -> dict:
     """Scores per ``cfg`` (conf/eval.yaml); writes them to ``cfg.out`` and returns them."""
     from zoo.classifier import load_classifier_file, predict_labels
-    from zoo.metrics.matching import matched_accuracy
     from zoo.metrics.fidelity import METRICS, score
+    from zoo.metrics.matching import matched_accuracy
     from zoo.metrics.stacked_mnist import mode_metrics
 
     started = time.perf_counter()

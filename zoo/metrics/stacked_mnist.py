@@ -21,8 +21,18 @@ def stacked_modes(images: Tensor, classifier: DigitClassifier) -> Tensor:
 
 def mode_metrics(images: Tensor, classifier: DigitClassifier) -> dict[str, float]:
     """{"modes": modes covered (of 1,000), "kl": KL(sample mode histogram || uniform)}."""
-    counts = torch.bincount(stacked_modes(images, classifier), minlength=N_MODES).double()
-    q = counts / counts.sum()
+    return mode_metrics_of_counts(mode_counts(images, classifier))
+
+
+def mode_counts(images: Tensor, classifier: DigitClassifier) -> Tensor:
+    """How many of ``images`` fall in each of the 1,000 modes: a histogram that sums across
+    batches and DDP ranks."""
+    return torch.bincount(stacked_modes(images, classifier), minlength=N_MODES).double()
+
+
+def mode_metrics_of_counts(counts: Tensor) -> dict[str, float]:
+    """Modes covered and KL(histogram || uniform) of a mode histogram (``mode_counts``)."""
+    q = counts.double().cpu() / counts.sum()
     covered = q > 0
     kl = (q[covered] * (q[covered] * N_MODES).log()).sum()
     return {"modes": int(covered.sum()), "kl": float(kl)}
