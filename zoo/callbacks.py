@@ -393,7 +393,10 @@ class FidelityEvaluation(PeriodicEvaluation):
         figure, axes = plt.subplots(1, len(names), figsize=(4 * len(names), 3), squeeze=False)
         iterations = [iteration for iteration, _ in self.history]
         for ax, name in zip(axes[0], names):
-            ax.plot(iterations, [scores[name] for _, scores in self.history], marker="o")
+            values = [scores[name] for _, scores in self.history]
+            ax.plot(iterations, values, marker="o")
+            if name in ("fid", "kid") and min(values) > 0 and max(values) > 10 * min(values):
+                ax.set_yscale("log")  # early scores are orders of magnitude above late ones
             ax.set_xlabel("generator iterations")
             ax.set_title(f"{self.backbone} {name}")
             ax.grid(alpha=0.3)
