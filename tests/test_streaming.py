@@ -218,3 +218,15 @@ def test_stacked_mnist_modes_are_counted_during_training(small_classifier, tmp_p
     assert results["val/modes_best"] >= results["val/modes"] and (tmp_path / "checkpoints" / "best.ckpt").is_file()
     with pytest.raises(ConfigError, match="modes counts Stacked MNIST"):
         train(compose_config([*fidelity_overrides(small_classifier), "callbacks.fidelity.metrics=[modes]", "callbacks.fidelity.monitor=null"], tmp_path / "mnist"))
+
+
+def test_ema_generator_is_checkpointed_and_resumed(tmp_path):
+    def averaged(run) -> int:
+        checkpoint = torch.load(run / "checkpoints" / "last.ckpt", weights_only=False)
+        return next(state for key, state in checkpoint["callbacks"].items() if key.startswith("EMAGenerator"))["n_averaged"]
+
+    first, resumed = tmp_path / "first", tmp_path / "resumed"
+    train(compose_config(["experiment=digits_gan", *QUICK, "ema=true"], first))
+    assert averaged(first) == 7  # the initial weights, then one update per generator iteration
+    train(compose_config(["experiment=digits_gan", *QUICK, "ema=true", "iterations=10", f"ckpt_path={first}/checkpoints/last.ckpt"], resumed))
+    assert averaged(resumed) == 11  # continued, not restarted
