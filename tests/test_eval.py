@@ -92,3 +92,12 @@ def test_code_accuracy_needs_an_infogan_checkpoint(small_classifier, tmp_path):
     done = run_cli("zoo.eval", *args, f"out={tmp_path}/r.json", "verbose=false")
     assert done.returncode == 2 and done.stderr.strip().count("\n") == 0, done.stderr[-2000:]
     assert "code_accuracy scores an InfoGAN checkpoint" in done.stderr and not (tmp_path / "r.json").exists()
+
+
+def test_help_and_unknown_settings(tmp_path):
+    done = run_cli("zoo.eval", "--help")
+    assert done.returncode == 0 and "n_samples: 10000" in done.stdout and "fake_dir" in done.stdout
+    for module, key in (("zoo.eval", "n_sample"), ("zoo.classifier", "epoch")):
+        done = run_cli(module, f"{key}=3")
+        assert done.returncode == 2 and done.stderr.count("\n") == 1, done.stderr
+        assert f"unknown setting '{key}'; valid:" in done.stderr and "dataset" in done.stderr

