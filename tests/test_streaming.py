@@ -230,3 +230,13 @@ def test_ema_generator_is_checkpointed_and_resumed(tmp_path):
     assert averaged(first) == 7  # the initial weights, then one update per generator iteration
     train(compose_config(["experiment=digits_gan", *QUICK, "ema=true", "iterations=10", f"ckpt_path={first}/checkpoints/last.ckpt"], resumed))
     assert averaged(resumed) == 11  # continued, not restarted
+
+
+def test_inception_score_without_weights_is_refused_before_the_first_step(small_classifier, tmp_path, monkeypatch):
+    monkeypatch.setattr(torch.hub, "_hub_dir", str(tmp_path / "hub"))  # no downloaded weights there
+    overrides = [*fidelity_overrides(small_classifier), "callbacks.fidelity.backbone=inception", "callbacks.fidelity.metrics=[is]"]
+    overrides += ["callbacks.fidelity.monitor=is", "callbacks.fidelity.download=false"]
+    with pytest.raises(ConfigError, match="Inception Score needs .* weights") as error:
+        train(compose_config(overrides, tmp_path / "run"))
+    assert "\n" not in str(error.value) and not (tmp_path / "run" / "results.json").exists()
+    assert not (tmp_path / "run" / "checkpoints" / "last.ckpt").exists()  # refused before training

@@ -300,8 +300,14 @@ class FidelityEvaluation(PeriodicEvaluation):
     # --- preparation: the backbone and the real reference, once per run ------------------------
 
     def on_fit_start(self, trainer, pl_module) -> None:
-        if "modes" in self.metrics and tuple(trainer.datamodule.shape)[:1] != (3,):
+        """Check and prepare before the first step, so a missing backbone or data fails at once
+        rather than at the first evaluation."""
+        if not self.metrics or len(trainer.datamodule.shape) != 3:
+            return
+        if "modes" in self.metrics and trainer.datamodule.shape[0] != 3:
             raise ConfigError("callbacks.fidelity.metrics: modes counts Stacked MNIST's 1,000 modes and needs 3-channel images (dataset=stacked_mnist)")
+        if not self._prepared:
+            self._prepare(trainer, pl_module)
 
     def _prepare(self, trainer, pl_module) -> None:
         from zoo.classifier import default_classifier, load_classifier_file
