@@ -240,3 +240,15 @@ def test_inception_score_without_weights_is_refused_before_the_first_step(small_
         train(compose_config(overrides, tmp_path / "run"))
     assert "\n" not in str(error.value) and not (tmp_path / "run" / "results.json").exists()
     assert not (tmp_path / "run" / "checkpoints" / "last.ckpt").exists()  # refused before training
+
+
+def test_in_training_reference_features_are_cached_and_not_recomputed(mnist_test, small_classifier, tmp_path):
+    from zoo.metrics.streaming import real_features
+
+    extractor = Extractor("classifier", ["fid"], classifier_path=small_classifier)
+    images = mnist_test[0][:100]
+    first = real_features(extractor, images, "mnist-test-key", 50, torch.device("cpu"), tmp_path)
+    assert len(list(tmp_path.glob("mnist-test-key-n100-zoo-classifier-*-features.pt"))) == 1
+    # Same key and count: read back, so even other images give the cached features.
+    assert torch.equal(real_features(extractor, torch.zeros_like(images), "mnist-test-key", 50, torch.device("cpu"), tmp_path), first)
+    assert not torch.equal(real_features(extractor, torch.zeros_like(images), None, 50, torch.device("cpu")), first)  # no key: no cache
