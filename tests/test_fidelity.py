@@ -14,8 +14,9 @@ from tests.conftest import SMALL_CLASSIFIER, mnist_cfg, mnist_root
 from zoo.classifier import get_classifier, load_classifier_file, predict_labels
 from zoo.data.images import TorchvisionImages
 from zoo.errors import ConfigError
-from zoo.metrics.fidelity import make_extractor, score
+from zoo.metrics.fidelity import score
 from zoo.metrics.stacked_mnist import mode_metrics
+from zoo.metrics.streaming import Extractor
 
 
 def scipy_fid(features_1: np.ndarray, features_2: np.ndarray) -> float:
@@ -37,16 +38,16 @@ def library_fid(features_1: torch.Tensor, features_2: torch.Tensor) -> float:
 def test_offline_inception_fid_of_a_set_with_itself_is_zero(mnist_test, tmp_path):
     images = mnist_test[0][:12]
     assert abs(score(images, images, ["fid"], cache=tmp_path)["fid"]) < 1e-2
-    features = make_extractor("inception", "2048")(images[:4])
+    features = Extractor("inception", ["fid"])(images[:4])["features"]
     assert features.shape == (4, 2048) and torch.isfinite(features).all() and features.min() >= 0  # pool3: after ReLU
 
 
 @pytest.mark.filterwarnings("ignore:Matrix is singular")
 def test_fid_agrees_with_the_scipy_oracle(mnist_test, small_classifier):
-    extractor = make_extractor("classifier", "features", classifier_path=small_classifier)
+    extractor = Extractor("classifier", ["fid"], classifier_path=small_classifier)
     images, labels = mnist_test
-    features_1 = extractor(images[labels < 5][:600]).double()
-    features_2 = extractor(images[labels >= 3][:600]).double()
+    features_1 = extractor(images[labels < 5][:600])["features"].double()
+    features_2 = extractor(images[labels >= 3][:600])["features"].double()
     expected = scipy_fid(features_1.numpy(), features_2.numpy())
     assert expected > 1
     assert library_fid(features_1, features_2) == pytest.approx(expected, rel=1e-4)

@@ -28,7 +28,7 @@ from pathlib import Path
 
 import torch
 import torch_fidelity
-from torch import Tensor, nn
+from torch import Tensor
 from torch.utils.data import Dataset
 from torch_fidelity.feature_extractor_base import FeatureExtractorBase
 from torch_fidelity.feature_extractor_inceptionv3 import URL_INCEPTION_V3
@@ -337,24 +337,3 @@ def file_digest(path: str | Path, length: int = 10) -> str:
         for block in iter(lambda: file.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()[:length]
-
-
-class TorchFidelityFeatures(nn.Module):
-    """One layer of a torch-fidelity extractor as a plain module (uint8 images -> (N, D) features),
-    the ``feature`` argument torchmetrics' FID, KID and IS take for a custom network."""
-
-    def __init__(self, extractor: FeatureExtractorBase):
-        super().__init__()
-        self.extractor = extractor
-        self.num_features = None
-
-    def forward(self, images: Tensor) -> Tensor:
-        return self.extractor(to_uint8_rgb(images))[0]
-
-
-def make_extractor(backbone: str, layer: str, weights_path: str | None = None, classifier_path: str | None = None) -> TorchFidelityFeatures:
-    """The backbone's ``layer`` as a module, built through torch-fidelity's registry."""
-    metric = {"2048": "fid", "features": "fid", "logits": "isc", "logits_unbiased": "isc"}[layer]
-    name, weights = backbone_extractor(backbone, ["is"] if metric == "isc" else ["fid"], weights_path, classifier_path, download=False)
-    extractor = FEATURE_EXTRACTORS_REGISTRY[name](name, [layer], feature_extractor_weights_path=weights, verbose=False)
-    return TorchFidelityFeatures(extractor.eval().requires_grad_(False))
