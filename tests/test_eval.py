@@ -51,6 +51,7 @@ def test_checkpoint_is_scored_against_its_own_dataset(small_classifier, tmp_path
     [
         ([], "give either ckpt_path"),
         (["fake_dir={empty}", "real=mnist"], "holds no images"),
+        (["fake_dir={corrupt}", "real=mnist"], "cannot read image .*broken.png"),
         (["fake_dir={fakes}"], "needs real=<dataset>"),
         (["fake_dir={fakes}", "real=mnist", "metrics=[kid]", "n_real=300"], "kid_subset_size=1000 .* only"),
         (["fake_dir={fakes}", "real=stacked_mnist", "n_real=50"], "1 channels but the real ones 3"),
@@ -61,7 +62,9 @@ def test_checkpoint_is_scored_against_its_own_dataset(small_classifier, tmp_path
 )
 def test_bad_input_gets_one_line(args, message, fake_dir, small_classifier, tmp_path):
     (tmp_path / "empty").mkdir()
-    args = [a.format(empty=tmp_path / "empty", fakes=fake_dir, tmp=tmp_path) for a in args]
+    (tmp_path / "corrupt").mkdir()
+    (tmp_path / "corrupt" / "broken.png").write_bytes(b"not a png")
+    args = [a.format(empty=tmp_path / "empty", corrupt=tmp_path / "corrupt", fakes=fake_dir, tmp=tmp_path) for a in args]
     common = [f"dataset.root={mnist_root()}", "dataset.download=false", f"classifier_path={small_classifier}", f"out={tmp_path}/r.json"]
     common += ["verbose=false"]
     done = run_cli("zoo.eval", *args, *common, timeout=120)

@@ -261,6 +261,7 @@ class FidelityEvaluation(PeriodicEvaluation):
         progress: bool = True,
     ):
         super().__init__(dirpath, every_n_iters)
+        from zoo.metrics.fidelity import check_kid_subset
         from zoo.metrics.streaming import STREAMING_METRICS
 
         self.metrics = list(metrics or [])
@@ -276,11 +277,8 @@ class FidelityEvaluation(PeriodicEvaluation):
             raise ConfigError(f"callbacks.fidelity.split={split} is unknown; choose train or test")
         if n_samples <= 1 or n_real <= 1:
             raise ConfigError(f"callbacks.fidelity needs n_samples and n_real > 1, got {n_samples} and {n_real}")
-        if "kid" in self.metrics and min(n_samples, n_real) < kid_subset_size:
-            raise ConfigError(
-                f"KID draws subsets of kid_subset_size={kid_subset_size} images but n_samples={n_samples} and n_real={n_real}: "
-                "lower callbacks.fidelity.kid_subset_size or raise the counts"
-            )
+        if "kid" in self.metrics:
+            check_kid_subset(kid_subset_size, n_samples=n_samples, n_real=n_real)
         if monitor is not None and monitor not in self.metrics and self.metrics:
             raise ConfigError(f"callbacks.fidelity.monitor={monitor} is not among its metrics {self.metrics}; choose one of them or null")
         if weights_path is not None and not Path(weights_path).is_file():

@@ -28,23 +28,17 @@ from omegaconf import DictConfig, OmegaConf
 from tqdm import tqdm
 
 from zoo.cli import CONFIG_DIR, check_group_choices, fail, handle_help_and_unknown_keys
-from zoo.data.images import IMAGE_SUFFIXES
+from zoo.data.images import list_images, native_channels, read_image
 from zoo.errors import ConfigError
 from zoo.factory import DATASET_METADATA, build
 
 
 def read_image_dir(path: str | Path, limit: int | None = None, progress: bool = True) -> torch.Tensor:
-    """All images under ``path`` (recursively, sorted by name; the first ``limit``) as uint8
-    (N, C, H, W). They must share one shape."""
-    from torchvision.io import ImageReadMode, decode_image
-
-    folder = Path(path)
-    if not folder.is_dir():
-        raise ConfigError(f"fake_dir={path} is not a folder")
-    files = sorted(p for p in folder.rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES)[:limit]
-    if not files:
-        raise ConfigError(f"fake_dir={path} holds no images ({', '.join(IMAGE_SUFFIXES)})")
-    images = [decode_image(str(file), mode=ImageReadMode.UNCHANGED) for file in tqdm(files, desc="reading fakes", file=sys.stderr, leave=False, disable=not progress)]
+    """The images under ``path`` (recursively, sorted by path; the first ``limit``) as uint8
+    (N, C, H, W), C being the first file's (1 for greyscale, else 3). They must share one size."""
+    files = list_images(path, "fake_dir")[:limit]
+    channels = native_channels(files[0])
+    images = [read_image(file, channels) for file in tqdm(files, desc="reading fakes", file=sys.stderr, leave=False, disable=not progress)]
     shapes = {tuple(image.shape) for image in images}
     if len(shapes) > 1:
         raise ConfigError(f"fake_dir={path} mixes image shapes {sorted(shapes)[:3]}: resize them to one")
@@ -120,7 +114,7 @@ def classifier_file(cfg: DictConfig, dataset_cfg: DictConfig) -> str:
 def evaluate(cfg: DictConfig, dataset_cfg: DictConfig | None = None) -> dict:
     """Scores per ``cfg`` (conf/eval.yaml); writes them to ``cfg.out`` and returns them."""
     from zoo.classifier import load_classifier_file, predict_labels
-    from zoo.metrics.fidelity import METRICS, score
+    from zoo.metrics.fidelity import METRICS, check_kid_subset, score
     from zoo.metrics.matching import matched_accuracy
     from zoo.metrics.stacked_mnist import mode_metrics
 
@@ -134,11 +128,8 @@ def evaluate(cfg: DictConfig, dataset_cfg: DictConfig | None = None) -> dict:
     unknown = sorted(set(metrics) - {*METRICS, *extra})
     if unknown or not metrics:
         raise ConfigError(f"unknown metric {unknown[0] if unknown else '(none)'}; choose from {', '.join([*METRICS, *extra])}")
-    if "kid" in metrics and min(cfg.n_samples, cfg.n_real) < cfg.kid_subset_size:
-        raise ConfigError(
-            f"KID draws subsets of kid_subset_size={cfg.kid_subset_size} images but only {min(cfg.n_samples, cfg.n_real)} are asked for "
-            "(n_samples, n_real): lower kid_subset_size or raise n_samples"
-        )
+    if "kid" in metrics:  # before any image is read or generated
+        check_kid_subset(cfg.kid_subset_size, n_samples=cfg.n_samples, n_real=cfg.n_real)
     if cfg.split not in ("train", "test"):
         raise ConfigError(f"split must be train or test, got {cfg.split}")
     if cfg.fake_dir is not None:
@@ -165,16 +156,17 @@ def evaluate(cfg: DictConfig, dataset_cfg: DictConfig | None = None) -> dict:
             download=cfg.download, device=cfg.device, verbose=cfg.verbose,
         )  # fmt: skip
         results["backbone"] = cfg.backbone
+    domain_classifier = load_classifier_file(classifier) if any(m in metrics for m in extra) else None
     if "modes" in metrics:
         if fake.shape[1] != 3:
             raise ConfigError(f"the modes metric is Stacked MNIST's and needs 3-channel images, got {fake.shape[1]}")
-        results |= mode_metrics(fake, load_classifier_file(classifier))
+        results |= mode_metrics(fake, domain_classifier)
     if "code_accuracy" in metrics:
         # InfoGAN (Chen et al. 2016): how well the categorical code picks the class, read off the
         # samples by the domain classifier and matched to the codes by the Hungarian method.
         if cfg.ckpt_path is None or categories is None:
             raise ConfigError("code_accuracy scores an InfoGAN checkpoint's categorical code: give ckpt_path=<an infogan run's checkpoint>")
-        predicted = predict_labels(load_classifier_file(classifier), fake)
+        predicted = predict_labels(domain_classifier, fake)
         results["code_accuracy"] = matched_accuracy(categories.numpy(), predicted.numpy())
     results["eval_seconds"] = round(time.perf_counter() - started, 2)
     out = Path(cfg.out)

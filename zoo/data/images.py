@@ -57,6 +57,29 @@ def read_image(path: Path, channels: int) -> Tensor:
     return TF.rgb_to_grayscale(image) if channels == 1 and image.shape[0] == 3 else image
 
 
+def list_images(root: str | Path, setting: str) -> list[Path]:
+    """The image files under ``root`` (recursively, sorted by path), or a ConfigError naming
+    ``setting`` (the config key that gave ``root``) when it is not a folder or holds none."""
+    folder = Path(root)
+    if not folder.is_dir():
+        raise ConfigError(f"{setting}={root} is not a folder: point it at a folder of images")
+    files = sorted(path for path in folder.rglob("*") if path.suffix.lower() in IMAGE_SUFFIXES and path.is_file())
+    if not files:
+        raise ConfigError(f"{setting}={root} holds no images ({', '.join(IMAGE_SUFFIXES)}, searched recursively)")
+    return files
+
+
+def native_channels(path: Path) -> int:
+    """1 for a greyscale image file, 3 otherwise (read from the header only)."""
+    from PIL import Image
+
+    try:
+        with Image.open(path) as picture:
+            return 1 if picture.mode in ("1", "L", "LA", "I", "I;16", "F") else 3
+    except OSError as error:  # not an image, truncated header
+        raise ConfigError(f"cannot read image {path} ({one_line(error)}): remove or replace the file") from error
+
+
 def read_images(files: list[Path], channels: int, fit, description: str) -> Tensor:
     """uint8 (N, channels, H, W) from ``files``, each decoded and passed through ``fit`` (uint8
     (C, h, w) -> (C, H, W), the same H, W for all), with a progress bar on stderr: decoding a
@@ -218,13 +241,7 @@ class ImageFolder(InMemoryDataModule):
         self._files()
 
     def _files(self) -> list[Path]:
-        folder = Path(self.root)
-        if not folder.is_dir():
-            raise ConfigError(f"dataset.root={self.root} is not a folder: point it at a folder of images")
-        files = sorted(path for path in folder.rglob("*") if path.suffix.lower() in IMAGE_SUFFIXES and path.is_file())
-        if not files:
-            raise ConfigError(f"dataset.root={self.root} holds no images ({', '.join(IMAGE_SUFFIXES)}, searched recursively)")
-        return files
+        return list_images(self.root, "dataset.root")
 
     def _fit(self, image: Tensor) -> Tensor:
         return TF.center_crop(TF.resize(image, [self.size], antialias=True), [self.size, self.size])

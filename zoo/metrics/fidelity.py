@@ -74,7 +74,20 @@ def online_inception_path() -> Path:
     return Path(torch.hub.get_dir()) / "checkpoints" / Path(URL_INCEPTION_V3).name
 
 
-class InceptionTorchScript(FeatureExtractorBase):
+class ZooExtractor(FeatureExtractorBase):
+    """What torch-fidelity asks of every extractor and the zoo's two answer alike: neither is
+    compiled (TorchScript already is; the classifier is too small to gain)."""
+
+    @staticmethod
+    def can_be_compiled():
+        return False
+
+    @staticmethod
+    def get_dummy_input_for_compile():
+        return torch.zeros(1, 3, 299, 299, dtype=torch.uint8)
+
+
+class InceptionTorchScript(ZooExtractor):
     """The Inception-v3 FID network as TorchScript (2048-d pool3 features only, no logits).
 
     Takes uint8 (N, 3, H, W) like every torch-fidelity extractor and preprocesses exactly as
@@ -103,14 +116,6 @@ class InceptionTorchScript(FeatureExtractorBase):
             )
         return "2048"
 
-    @staticmethod
-    def can_be_compiled():
-        return False
-
-    @staticmethod
-    def get_dummy_input_for_compile():
-        return torch.zeros(1, 3, 299, 299, dtype=torch.uint8)
-
     def forward(self, x: Tensor) -> tuple[Tensor]:
         if x.dtype != torch.uint8 or x.dim() != 4 or x.shape[1] != 3:
             raise ValueError(f"expecting uint8 images (N, 3, H, W), got {x.dtype} {tuple(x.shape)}")
@@ -118,7 +123,7 @@ class InceptionTorchScript(FeatureExtractorBase):
         return (self.model((x - 128) / 128).float(),)
 
 
-class ClassifierFeatures(FeatureExtractorBase):
+class ClassifierFeatures(ZooExtractor):
     """The zoo's domain classifier (zoo.classifier) as a torch-fidelity feature extractor:
     ``features`` (penultimate layer) for classifier-FID/KID/PR, ``logits`` for classifier-IS.
     ``feature_extractor_weights_path`` is the classifier's cache file."""
@@ -138,14 +143,6 @@ class ClassifierFeatures(FeatureExtractorBase):
     @staticmethod
     def get_default_feature_layer_for_metric(metric):
         return "logits" if metric == "isc" else "features"
-
-    @staticmethod
-    def can_be_compiled():
-        return False
-
-    @staticmethod
-    def get_dummy_input_for_compile():
-        return torch.zeros(1, 3, 28, 28, dtype=torch.uint8)
 
     def forward(self, x: Tensor) -> tuple[Tensor, ...]:
         features, logits = self.classifier.features_and_logits(self.classifier.prepare(x))
@@ -286,12 +283,7 @@ def score(
         raise ConfigError(f"{', '.join(binary)} compare with real images: give a real data set")
     check_pair(fake, real if binary else None)
     if "kid" in metrics:
-        smallest = min(len(fake), len(real))
-        if smallest < kid_subset_size:
-            raise ConfigError(
-                f"KID draws subsets of kid_subset_size={kid_subset_size} images but only {smallest} are given: "
-                "lower kid_subset_size or raise n_samples"
-            )
+        check_kid_subset(kid_subset_size, fakes=len(fake), reals=len(real))
     if "prc" in metrics and min(len(fake), len(real)) <= 3:
         raise ConfigError("precision/recall needs more than 3 images per set (its k-NN neighbourhood is 3)")
     extractor, extractor_weights = backbone_extractor(backbone, metrics, weights_path, classifier_path, download)
@@ -305,8 +297,7 @@ def score(
         extractor, extractor_weights = backbone_extractor(backbone, metrics, weights_path, classifier_path, download)
     cache_name = None
     if real_key is not None and real is not None:
-        backbone_id = extractor if extractor_weights is None else f"{extractor}-{file_digest(extractor_weights)}"
-        cache_name = f"{real_key}-n{len(real)}-{backbone_id}"
+        cache_name = f"{real_key}-n{len(real)}-{backbone_id(extractor, extractor_weights)}"
     raw = torch_fidelity.calculate_metrics(
         input1=UInt8Images(fake),
         input2=UInt8Images(real) if real is not None and binary else None,
@@ -328,6 +319,22 @@ def score(
         verbose=verbose,
     )
     return results | {RESULT_NAMES[key]: float(value) for key, value in raw.items() if key in RESULT_NAMES}
+
+
+def backbone_id(extractor: str, weights: str | None) -> str:
+    """A cache key for a backbone: its extractor name, plus its weights file's content hash (a
+    retrained classifier or another weights file is another key)."""
+    return extractor if weights is None else f"{extractor}-{file_digest(weights)}"
+
+
+def check_kid_subset(kid_subset_size: int, **counts: int) -> None:
+    """Refuse KID when a set is smaller than the subsets it draws, naming the counts."""
+    if min(counts.values()) < kid_subset_size:
+        given = ", ".join(f"{name}={count}" for name, count in counts.items())
+        raise ConfigError(
+            f"KID draws subsets of kid_subset_size={kid_subset_size} images but only {min(counts.values())} are given, {given}: "
+            "lower kid_subset_size or raise the counts"
+        )
 
 
 def file_digest(path: str | Path, length: int = 10) -> str:

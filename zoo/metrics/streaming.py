@@ -25,7 +25,7 @@ from torchmetrics.image.inception import InceptionScore
 from torchmetrics.image.kid import KernelInceptionDistance
 
 from zoo.errors import ConfigError
-from zoo.metrics.fidelity import CLASSIFIER, FEATURE_EXTRACTORS_REGISTRY, backbone_extractor, cache_dir, file_digest, to_uint8_rgb
+from zoo.metrics.fidelity import CLASSIFIER, FEATURE_EXTRACTORS_REGISTRY, backbone_extractor, backbone_id, cache_dir, to_uint8_rgb
 
 # Metrics the in-training evaluation can merge across ranks (precision/recall: python -m zoo.eval).
 STREAMING_METRICS = ("fid", "kid", "is")
@@ -55,7 +55,7 @@ class Extractor(nn.Module):
         self.layers = {"features": features} | ({"logits": logits} if "is" in metrics else {})
         self.network = FEATURE_EXTRACTORS_REGISTRY[name](name, list(self.layers.values()), feature_extractor_weights_path=weights, verbose=False)
         self.network.eval().requires_grad_(False)
-        self.identity = f"{name}-{file_digest(weights)}" if weights else name
+        self.identity = backbone_id(name, weights)
 
     @torch.no_grad()
     def forward(self, images: Tensor) -> dict[str, Tensor]:
