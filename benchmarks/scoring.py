@@ -3,7 +3,7 @@ and the cost of an evaluation with a cold and a warm reference cache.
 
     python benchmarks/scoring.py --root ../shared/data --n-classifier 10000 --n-inception 500
 
-Runs ``python -m zoo.eval fake_dir=<test digits as PNG> real=mnist split=train`` twice per backbone
+Runs ``python -m zoo.eval fake_dir=<test digits as PNG> dataset=mnist scoring.split=train`` twice per backbone
 with a fresh cache folder: the first run computes the real reference features (cold), the second
 reads them (warm). The domain classifier is trained first if it is not cached (its time is printed
 apart). Prints a Markdown table: FID, and seconds per run and per 10,000 fakes.
@@ -65,8 +65,8 @@ def main() -> None:
         if not fakes.is_dir():
             write_digits(root, n, fakes)
         env = {**os.environ, "ZOO_CACHE": str(work / f"cache-{backbone}")}
-        args = [f"fake_dir={fakes}", "real=mnist", f"dataset.root={root}", "dataset.download=false", "split=train", f"n_samples={n}", f"n_real={n}"]
-        args += [f"backbone={backbone}", f"classifier_path={classifier}", "metrics=[fid]", f"out={work}/{backbone}.json", "verbose=false", *threads]
+        args = [f"fake_dir={fakes}", "dataset=mnist", f"dataset.root={root}", "dataset.download=false", "scoring.split=train", f"scoring.n_samples={n}", f"scoring.n_real={n}"]
+        args += [f"scoring.backbone={backbone}", f"scoring.classifier_path={classifier}", "overwrite=true", "metrics=[fid]", f"out={work}/{backbone}.json", "verbose=false", *threads]
         for cache in ("cold", "warm"):
             results, seconds = run_eval(args, env)
             rows.append((backbone, n, cache, results["fid"], seconds, seconds / n * 10_000))

@@ -10,6 +10,7 @@ import torch
 from hydra import compose, initialize_config_dir
 from omegaconf import DictConfig, OmegaConf
 
+import zoo.data  # noqa: F401  (registers the ${zoo.data:...} resolver, as zoo.train does)
 from zoo.cli import CONFIG_DIR
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -56,7 +57,7 @@ def run_cli(module: str, *args: str, cwd: Path | None = None, timeout: int = 300
 
 # --- scoring fixtures, shared by the scoring tests (session-wide: the classifier trains once) -----
 
-SMALL_CLASSIFIER = {"epochs": 2, "n_train": 12_000}
+SMALL_CLASSIFIER = {"epochs": 2, "n_train": 12_000}  # zoo.metrics.classifier.ClassifierSettings fields
 
 
 def mnist_cfg(root) -> DictConfig:
@@ -81,7 +82,7 @@ def mnist_test():
     """The MNIST test split as (images in [-1, 1], labels)."""
     from zoo.data.images import TorchvisionImages
 
-    datamodule = TorchvisionImages(root=str(mnist_root()), download=False, train=False)
+    datamodule = TorchvisionImages(root=str(mnist_root()), download=False, split="test")
     datamodule.setup()
     return datamodule.data, datamodule.labels
 
@@ -89,6 +90,6 @@ def mnist_test():
 @pytest.fixture(scope="session")
 def small_classifier(zoo_cache):
     """Path of an MNIST classifier trained for two epochs on 12,000 images (about 97% accurate)."""
-    from zoo.classifier import get_classifier
+    from zoo.metrics.classifier import ClassifierSettings, get_classifier
 
-    return get_classifier(mnist_cfg(mnist_root()), SMALL_CLASSIFIER, train=True, log=lambda line: None)
+    return get_classifier(mnist_cfg(mnist_root()), ClassifierSettings(**SMALL_CLASSIFIER), train=True, log=lambda line: None)

@@ -22,10 +22,10 @@ UPDATES = {
     "bigan": [("d_loss", "discriminator"), ("g_loss", "generator"), ("e_loss", "encoder")],
 }
 SMALL = {  # small nets keep each run at a second
-    "ebgan": ["net.generator.hidden=16", "model.discriminator.hidden=16"],
+    "ebgan": ["net.generator.hidden=16", "net.autoencoder.hidden=16"],
     "infogan": ["net.generator.hidden=16", "net.discriminator.hidden=16", "model.q_head.hidden=16"],
-    "vaegan": ["net.generator.hidden=16", "net.discriminator.hidden=16", "model.encoder.hidden=16"],
-    "bigan": ["net.generator.hidden=16", "model.discriminator.hidden=16", "model.encoder.hidden=16"],
+    "vaegan": ["net.generator.hidden=16", "net.discriminator.hidden=16", "net.encoder.hidden=16"],
+    "bigan": ["net.generator.hidden=16", "net.joint_discriminator.hidden=16", "net.encoder.hidden=16"],
 }
 
 
@@ -33,11 +33,11 @@ def record_updates(model) -> list:
     """Wrap the model's ``update`` so every optimizer step records (loss key, networks moved)."""
     record, update = [], model.update
 
-    def recording(optimizer, step, batch, key):
+    def recording(optimizer, declared, batch):
         before = {name: p.detach().clone() for name, p in model.named_parameters()}
-        terms = update(optimizer, step, batch, key)
+        terms = update(optimizer, declared, batch)
         moved = {name.split(".")[0] for name, p in model.named_parameters() if not torch.equal(before[name], p)}
-        record.append((key, moved))
+        record.append((declared.loss, moved))
         return terms
 
     model.update = recording

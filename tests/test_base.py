@@ -1,5 +1,7 @@
 """GANModule's training loop: n_critic, toggled updates, the iteration budget, the GAN options."""
 
+import math
+
 import lightning as L
 import pytest
 import torch
@@ -16,11 +18,11 @@ class Recording(GAN):
     def on_fit_start(self):
         self.record = []
 
-    def update(self, optimizer, step, batch, key):
+    def update(self, optimizer, update, batch):
         before = {name: p.detach().clone() for name, p in self.named_parameters()}
-        terms = super().update(optimizer, step, batch, key)
+        terms = super().update(optimizer, update, batch)
         moved = {name.split(".")[0] for name, p in self.named_parameters() if not torch.equal(before[name], p)}
-        self.record.append((key, moved, batch[:, 0].sum().item()))
+        self.record.append((update.loss, moved, batch[:, 0].sum().item()))
         return terms
 
 
@@ -62,14 +64,12 @@ def test_instance_noise_is_annealed_to_zero(monkeypatch, tmp_path):
         assert model.noisy(x).std().item() == pytest.approx(std, abs=0.01)
 
 
-def test_label_smoothing_reaches_the_discriminator_loss(monkeypatch, tmp_path):
-    cfg = compose_config([*QUICK, "model.label_smoothing=0.1"], tmp_path)
+def test_label_smoothing_reaches_the_discriminator_loss(tmp_path):
+    cfg = compose_config([*QUICK, "loss.real_label=0.9"], tmp_path)
     model = instantiate(cfg.model)
-    seen = {}
-    model.d_loss = lambda real, fake, real_label: seen.setdefault("label", real_label) * real.mean()
-    monkeypatch.setattr(GAN, "progress", property(lambda self: 0.0))
-    model.d_step(torch.randn(8, 2))
-    assert seen["label"] == pytest.approx(0.9)
+    logits = torch.full((8,), 10.0)  # D sure of both: only the softened real target costs
+    smoothed = model.d_loss(logits, -logits).item()
+    assert smoothed == pytest.approx(-(0.9 * math.log(torch.sigmoid(logits[0]).item()) + 0.1 * math.log(torch.sigmoid(-logits[0]).item())), rel=1e-3)
 
 
 def test_fixed_noise_is_the_same_for_every_model(tmp_path):
@@ -84,7 +84,7 @@ def test_ddp_ranks_draw_their_own_noise_and_rank_0_the_single_process_one(tmp_pa
     draws = []
     for world_size, rank in ((1, 0), (2, 0), (2, 1)):
         torch.manual_seed(0)  # what seed_everything does, alike on every rank
-        model._trainer = SimpleNamespace(world_size=world_size, global_rank=rank)
+        model._trainer = SimpleNamespace(world_size=world_size, global_rank=rank, global_step=0)
         model.on_train_start()
         draws.append(model.noise(8))
     model._trainer = None

@@ -48,15 +48,40 @@ def test_digits_are_scaled_to_unit_range_and_resizable():
     assert len(digits.labels) == 1797
 
 
+def consume(batches: TensorBatches, n: int | None = None) -> list[list[float]]:
+    """Draw batches as the trainer does, each one consumed (``consumed()``) as it is used: one
+    pass, or ``n`` batches over as many passes as that takes."""
+    drawn = []
+    while True:
+        for batch in batches:
+            drawn.append(batch.squeeze(1).tolist())
+            batches.consumed()
+            if len(drawn) == n:
+                return drawn
+        if n is None:
+            return drawn
+
+
 def test_batches_are_shuffled_disjoint_and_drop_the_runt():
     data = torch.arange(10).float().unsqueeze(1)
     batches = TensorBatches(data, batch_size=3, seed=0)
-    first = [b.squeeze(1).tolist() for b in batches]
+    first = consume(batches)
     assert len(first) == 3 and all(len(b) == 3 for b in first)
     flat = sum(first, [])
     assert len(set(flat)) == 9  # no repeats within a pass
-    second = [b.squeeze(1).tolist() for b in batches]
+    second = consume(batches)
     assert second != first  # reshuffled each pass
+
+
+def test_batches_resume_where_the_consumed_ones_stopped():
+    data = torch.arange(40).float().unsqueeze(1)
+    straight = consume(TensorBatches(data, batch_size=4, seed=3), n=25)  # two and a half passes
+    interrupted = TensorBatches(data, batch_size=4, seed=3)
+    before = consume(interrupted, n=13)
+    next(iter(interrupted))  # fetched ahead (as Lightning does) but never consumed
+    resumed = TensorBatches(data, batch_size=4, seed=3)
+    resumed.load_state_dict(interrupted.state_dict())
+    assert before + consume(resumed, n=12) == straight
 
 
 def test_ranks_see_disjoint_batches():

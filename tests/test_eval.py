@@ -21,8 +21,8 @@ def fake_dir(tmp_path_factory, mnist_test):
 
 def test_fake_dir_against_a_dataset_prints_json_and_writes_results(fake_dir, small_classifier, tmp_path):
     out = tmp_path / "results.json"
-    args = [f"fake_dir={fake_dir}", "real=mnist", f"dataset.root={mnist_root()}", "dataset.download=false", "backbone=classifier"]
-    args += [f"classifier_path={small_classifier}", "n_real=300", "split=test", "metrics=[fid,is,prc]", f"out={out}", "verbose=false"]
+    args = [f"fake_dir={fake_dir}", "dataset=mnist", f"dataset.root={mnist_root()}", "dataset.download=false", "scoring.backbone=classifier"]
+    args += [f"scoring.classifier_path={small_classifier}", "scoring.n_real=300", "scoring.split=test", "metrics=[fid,is,prc]", f"out={out}", "verbose=false"]
     done = run_cli("zoo.eval", *args)
     assert done.returncode == 0, done.stderr[-2000:]
     printed = json.loads(done.stdout.strip().splitlines()[-1])
@@ -39,7 +39,7 @@ def test_checkpoint_is_scored_against_its_own_dataset(small_classifier, tmp_path
     train(compose_config(overrides, tmp_path))
     out = tmp_path / "eval" / "results.json"
     args = [f"ckpt_path={tmp_path}/checkpoints/last.ckpt", f"dataset.root={mnist_root()}", "dataset.download=false"]
-    args += ["backbone=classifier", f"classifier_path={small_classifier}", "n_samples=200", "n_real=200", f"out={out}"]
+    args += ["scoring.backbone=classifier", f"scoring.classifier_path={small_classifier}", "scoring.n_samples=200", "scoring.n_real=200", f"out={out}"]
     done = run_cli("zoo.eval", *args)
     assert done.returncode == 0, done.stderr[-2000:]
     results = json.loads(out.read_text())
@@ -50,14 +50,14 @@ def test_checkpoint_is_scored_against_its_own_dataset(small_classifier, tmp_path
     "args, message",
     [
         ([], "give either ckpt_path"),
-        (["fake_dir={empty}", "real=mnist"], "holds no images"),
-        (["fake_dir={corrupt}", "real=mnist"], "cannot read image .*broken.png"),
-        (["fake_dir={fakes}"], "needs real=<dataset>"),
-        (["fake_dir={fakes}", "real=mnist", "metrics=[kid]", "n_real=300"], "kid_subset_size=1000 .* only"),
-        (["fake_dir={fakes}", "real=stacked_mnist", "n_real=50"], "1 channels but the real ones 3"),
-        (["fake_dir={fakes}", "real=mnist", "dataset.size=32", "n_real=50"], "28x28 but the real ones 32x32"),
-        (["fake_dir={fakes}", "real=mnist", "metrics=[is]", "weights_path={tmp}/missing.pth"], "weights_path=.*does not exist"),
-        (["fake_dir={fakes}", "real=nope"], "unknown dataset 'nope'"),
+        (["fake_dir={empty}", "dataset=mnist"], "holds no images"),
+        (["fake_dir={corrupt}", "dataset=mnist"], "cannot read image .*broken.png"),
+        (["fake_dir={fakes}"], "needs dataset=<name>"),
+        (["fake_dir={fakes}", "dataset=mnist", "metrics=[kid]", "scoring.n_real=300"], "kid_subset_size=1000 .* only"),
+        (["fake_dir={fakes}", "dataset=stacked_mnist", "scoring.n_real=50"], "1 channels but the real ones 3"),
+        (["fake_dir={fakes}", "dataset=mnist", "dataset.size=32", "scoring.n_real=50"], "28x28 but the real ones 32x32"),
+        (["fake_dir={fakes}", "dataset=mnist", "metrics=[is]", "scoring.weights_path={tmp}/missing.pth"], "scoring.weights_path=.*does not exist"),
+        (["fake_dir={fakes}", "dataset=nope"], "unknown dataset 'nope'"),
     ],
 )
 def test_bad_input_gets_one_line(args, message, fake_dir, small_classifier, tmp_path):
@@ -65,7 +65,7 @@ def test_bad_input_gets_one_line(args, message, fake_dir, small_classifier, tmp_
     (tmp_path / "corrupt").mkdir()
     (tmp_path / "corrupt" / "broken.png").write_bytes(b"not a png")
     args = [a.format(empty=tmp_path / "empty", corrupt=tmp_path / "corrupt", fakes=fake_dir, tmp=tmp_path) for a in args]
-    common = [f"dataset.root={mnist_root()}", "dataset.download=false", f"classifier_path={small_classifier}", f"out={tmp_path}/r.json"]
+    common = [f"dataset.root={mnist_root()}", "dataset.download=false", f"scoring.classifier_path={small_classifier}", f"out={tmp_path}/r.json"]
     common += ["verbose=false"]
     done = run_cli("zoo.eval", *args, *common, timeout=120)
     assert done.returncode == 2, done.stderr[-2000:]
@@ -82,7 +82,7 @@ def test_infogan_code_accuracy_is_read_off_its_samples(small_classifier, tmp_pat
     train(compose_config([*overrides, "net.generator.width=8", "net.discriminator.width=8"], tmp_path))
     out = tmp_path / "eval.json"
     args = [f"ckpt_path={tmp_path}/checkpoints/last.ckpt", f"dataset.root={mnist_root()}", "dataset.download=false"]
-    args += [f"classifier_path={small_classifier}", "n_samples=200", "metrics=[code_accuracy]", f"out={out}", "verbose=false"]
+    args += [f"scoring.classifier_path={small_classifier}", "scoring.n_samples=200", "metrics=[code_accuracy]", f"out={out}", "verbose=false"]
     done = run_cli("zoo.eval", *args)
     assert done.returncode == 0, done.stderr[-2000:]
     # Hungarian-matched: at least chance (1/10) even for an untrained generator, at most 1.
@@ -91,7 +91,7 @@ def test_infogan_code_accuracy_is_read_off_its_samples(small_classifier, tmp_pat
 
 def test_code_accuracy_needs_an_infogan_checkpoint(small_classifier, tmp_path):
     train(compose_config(["experiment=digits_gan", *QUICK], tmp_path))
-    args = [f"ckpt_path={tmp_path}/checkpoints/last.ckpt", f"classifier_path={small_classifier}", "metrics=[code_accuracy]", "n_samples=50"]
+    args = [f"ckpt_path={tmp_path}/checkpoints/last.ckpt", f"scoring.classifier_path={small_classifier}", "metrics=[code_accuracy]", "scoring.n_samples=50"]
     done = run_cli("zoo.eval", *args, f"out={tmp_path}/r.json", "verbose=false")
     assert done.returncode == 2 and done.stderr.strip().count("\n") == 0, done.stderr[-2000:]
     assert "code_accuracy scores an InfoGAN checkpoint" in done.stderr and not (tmp_path / "r.json").exists()
@@ -103,4 +103,4 @@ def test_help_and_unknown_settings(tmp_path):
     for module, key in (("zoo.eval", "n_sample"), ("zoo.classifier", "epoch")):
         done = run_cli(module, f"{key}=3")
         assert done.returncode == 2 and done.stderr.count("\n") == 1, done.stderr
-        assert f"unknown setting '{key}'; valid:" in done.stderr and "dataset" in done.stderr
+        assert f"unknown setting '{key}'; valid here:" in done.stderr and "dataset" in done.stderr

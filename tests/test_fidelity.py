@@ -1,4 +1,4 @@
-"""Scores of images (zoo.metrics.fidelity, zoo.classifier, zoo.metrics.stacked_mnist).
+"""Scores of images (zoo.metrics.fidelity, zoo.metrics.classifier, zoo.metrics.stacked_mnist).
 
 The Inception tests use a few dozen images (0.2-0.3 s each on a 2-core CPU); the rest use a small
 domain classifier trained once per session on 10,000 MNIST images (a few seconds).
@@ -11,11 +11,12 @@ import torch
 from torch_fidelity.metric_fid import fid_features_to_statistics, fid_statistics_to_metric
 
 from tests.conftest import SMALL_CLASSIFIER, mnist_cfg, mnist_root
-from zoo.classifier import get_classifier, load_classifier_file, predict_labels
+from zoo.metrics.classifier import ClassifierSettings, get_classifier, load_classifier, predict_labels
 from zoo.data.images import TorchvisionImages
 from zoo.errors import ConfigError
 from zoo.metrics.fidelity import score
-from zoo.metrics.stacked_mnist import mode_metrics
+from zoo.metrics.reference import Reference
+from zoo.metrics.stacked_mnist import stacked_mnist_metrics
 from zoo.metrics.streaming import Extractor
 
 
@@ -78,13 +79,23 @@ def test_reference_statistics_are_cached_and_not_recomputed(mnist_test, small_cl
     assert again == first
 
 
+def test_a_cached_reference_is_scored_without_reading_its_images(mnist_test, small_classifier, tmp_path, monkeypatch):
+    fake = mnist_test[0][:200]
+    reference = Reference(mnist_cfg(mnist_root()), "test", 200, seed=7, cache=tmp_path)
+    first = score(fake, reference, ["fid", "kid"], "classifier", classifier_path=small_classifier, kid_subset_size=100, cache=tmp_path / "fidelity")
+    again = Reference(mnist_cfg(mnist_root()), "test", 200, seed=7, cache=tmp_path)
+    monkeypatch.setattr(again, "images", lambda: pytest.fail("a cached reference read its images"))
+    assert score(fake, again, ["fid", "kid"], "classifier", classifier_path=small_classifier, kid_subset_size=100, cache=tmp_path / "fidelity") == first
+    assert again.count() == 200
+
+
 # --- the domain classifier ------------------------------------------------------------------------
 
 
 def test_classifier_is_cached_and_predicts_digits(small_classifier, mnist_test):
-    assert get_classifier(mnist_cfg(mnist_root()), SMALL_CLASSIFIER) == small_classifier  # no training: cached
+    assert get_classifier(mnist_cfg(mnist_root()), ClassifierSettings(**SMALL_CLASSIFIER)) == small_classifier  # no training: cached
     images, labels = mnist_test
-    accuracy = (predict_labels(load_classifier_file(small_classifier), images[:2000]) == labels[:2000]).float().mean()
+    accuracy = (predict_labels(load_classifier(small_classifier), images[:2000]) == labels[:2000]).float().mean()
     assert accuracy > 0.9
 
 
@@ -97,16 +108,16 @@ def test_classifier_inception_score_of_mnist_is_near_10_and_of_one_image_1(mnist
 
 
 def test_stacked_mnist_mode_count(mnist_test, small_classifier):
-    classifier = load_classifier_file(small_classifier)
+    classifier = load_classifier(small_classifier)
     images, labels = mnist_test
     # One correctly classified exemplar per digit, so the test checks the counting, not the classifier.
     correct = predict_labels(classifier, images[:1000]) == labels[:1000]
     exemplars = torch.stack([images[:1000][correct & (labels[:1000] == d)][0] for d in range(10)])  # (10, 1, 28, 28)
     triples = torch.cartesian_prod(torch.arange(10), torch.arange(10), torch.arange(10))
     every_mode = exemplars[triples].squeeze(2)  # (1000, 3, 28, 28)
-    assert mode_metrics(every_mode, classifier) == {"modes": 1000, "kl": pytest.approx(0.0, abs=1e-9)}
+    assert stacked_mnist_metrics(every_mode, classifier) == {"modes": 1000, "modes_total": 1000, "kl": pytest.approx(0.0, abs=1e-9)}
     constant = every_mode[:1].repeat(500, 1, 1, 1)
-    assert mode_metrics(constant, classifier) == {"modes": 1, "kl": pytest.approx(np.log(1000))}
+    assert stacked_mnist_metrics(constant, classifier) == {"modes": 1, "modes_total": 1000, "kl": pytest.approx(np.log(1000))}
 
 
 @pytest.mark.slow
@@ -117,7 +128,7 @@ def test_default_classifier_reaches_its_accuracy(name, accuracy, zoo_cache):
     path = get_classifier(cfg, train=True, log=print)
     assert torch.load(path, weights_only=True)["test_accuracy"] > accuracy
     if name == "MNIST":
-        test = TorchvisionImages(root=str(mnist_root()), download=False, train=False)
+        test = TorchvisionImages(root=str(mnist_root()), download=False, split="test")
         test.setup()
         assert score(test.data, None, ["is"], "classifier", classifier_path=path)["is"] > 9.5
 

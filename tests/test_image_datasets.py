@@ -16,7 +16,7 @@ from torchvision.io import write_jpeg
 from tests.conftest import QUICK, compose_config
 from zoo.data.images import CelebA, ImageFolder, TorchvisionImages
 from zoo.errors import ConfigError
-from zoo.eval import real_images
+from zoo.metrics.reference import Reference
 from zoo.train import train
 
 CIFAR_PER_BATCH = 4  # images in each fake data_batch_k; the fake test_batch holds 3
@@ -81,7 +81,7 @@ def test_cifar10_scales_keeps_channel_order_and_splits(cifar_root):
     assert module.data[0, 0, 1, 0].item() == pytest.approx(10 / 255 * 2 - 1)
     assert module.labels.tolist() == [i % 10 for i in range(5 * CIFAR_PER_BATCH)]
 
-    test = TorchvisionImages(name="CIFAR10", root=str(cifar_root), download=False, train=False, size=16)
+    test = TorchvisionImages(name="CIFAR10", root=str(cifar_root), download=False, split="test", size=16)
     test.setup()
     assert test.data.shape == (3, 3, 16, 16) and test.labels.tolist() == [0, 1, 2]
 
@@ -287,17 +287,17 @@ def test_each_new_dataset_trains_a_few_steps(tmp_path, image_dir, cifar_root, ce
         assert train(cfg)["status"] == "ok", option
 
 
-def test_real_images_reads_each_new_dataset(image_dir, cifar_root, celeba_root):
+def test_real_images_reads_each_new_dataset(image_dir, cifar_root, celeba_root, tmp_path):
     configs = {
         "cifar10": {"_target_": "zoo.data.images.TorchvisionImages", "name": "CIFAR10", "root": str(cifar_root),
-                    "download": False, "train": True, "size": 32, "kind": "images", "shape": [3, 32, 32]},
-        "celeba": {"_target_": "zoo.data.images.CelebA", "root": str(celeba_root), "download": False, "split": "train",
-                   "size": 64, "kind": "images", "shape": [3, 64, 64]},
-        "image_folder": {"_target_": "zoo.data.images.ImageFolder", "root": str(image_dir), "size": 16, "channels": 3,
-                         "kind": "images", "shape": [3, 16, 16]},
+                    "download": False, "split": "train", "size": 32},
+        "celeba": {"_target_": "zoo.data.images.CelebA", "root": str(celeba_root), "download": False, "split": "train", "size": 64},
+        "image_folder": {"_target_": "zoo.data.images.ImageFolder", "root": str(image_dir), "size": 16, "channels": 3},
     }
-    expected = {"cifar10": (3, "cifar10-32-test-"), "celeba": (2, "celeba-64-test-"), "image_folder": (5, "imagefolder-16-all-")}
+    expected = {"cifar10": (3, (3, 32, 32), "cifar10-32-test-"), "celeba": (2, (3, 64, 64), "celeba-64-test-"),
+                "image_folder": (5, (3, 16, 16), "imagefolder-16-all-")}
     for name, config in configs.items():
-        images, key = real_images(OmegaConf.create(config), "test", 5)
-        count, prefix = expected[name]
-        assert images.shape == (count, *config["shape"]) and key.startswith(prefix), (name, key)
+        reference = Reference(OmegaConf.create(config), "test", 5, seed=0, cache=tmp_path)
+        count, shape, prefix = expected[name]
+        assert reference.shape == shape and reference.key.startswith(prefix), (name, reference.key)
+        assert reference.images().shape == (count, *shape), name

@@ -31,7 +31,7 @@ def test_dcgan_critic_without_batch_norm_has_none():
 def test_mlp_on_points_and_on_flattened_images():
     points = MLPGenerator(latent_dim=2, data_shape=(2,), hidden=16, depth=2)
     assert points(torch.randn(4, 2)).shape == (4, 2)
-    images = MLPGenerator(latent_dim=8, data_shape=(1, 8, 8), hidden=16, depth=2, tanh=True)
+    images = MLPGenerator(latent_dim=8, data_shape=(1, 8, 8), hidden=16, depth=2, data_kind="images")
     out = images(torch.randn(4, 8) * 100)
     assert out.shape == (4, 1, 8, 8) and out.abs().max() <= 1
     assert MLPDiscriminator(data_shape=(1, 8, 8), hidden=16, depth=2)(out).shape == (4,)

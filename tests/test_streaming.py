@@ -12,15 +12,17 @@ import pytest
 import torch
 import torch.distributed as dist
 import torch.multiprocessing as mp
+from omegaconf import OmegaConf
 from torch import nn
 
-from tests.conftest import QUICK, compose_config, mnist_root, run_cli
+from tests.conftest import QUICK, compose_config, mnist_cfg, mnist_root, run_cli
 from tests.test_fidelity import library_fid, scipy_fid
 from zoo.callbacks import EMAGenerator
+from zoo.checkpoint import EMA_STATE_KEY, load_generator
 from zoo.errors import ConfigError
 from zoo.metrics.fidelity import score
+from zoo.metrics.reference import Reference
 from zoo.metrics.streaming import Extractor, StreamingScores
-from zoo.sample import load_generator
 from zoo.train import train
 
 
@@ -114,15 +116,15 @@ def test_ema_generator_averages_after_each_generator_step():
         expected = 0.5 * expected + 0.5 * generator.weight.detach()
     assert torch.allclose(ema.generator.weight, expected)
     assert not torch.allclose(ema.generator.weight, generator.weight)
-    with pytest.raises(ConfigError, match="ema_decay must lie in"):
+    with pytest.raises(ConfigError, match=r"ema_decay must lie in \(0, 1\), got 1.5"):
         EMAGenerator(decay=1.5)
 
 
 def fidelity_overrides(classifier) -> list[str]:
     overrides = ["experiment=mnist_gan", *QUICK, f"dataset.root={mnist_root()}", "dataset.download=false"]
     overrides += ["net.generator.width=8", "net.discriminator.width=8", "callbacks.fidelity.metrics=[fid,kid]"]
-    overrides += ["callbacks.fidelity.backbone=classifier", f"callbacks.fidelity.classifier_path={classifier}"]
-    return overrides + ["callbacks.fidelity.n_samples=300", "callbacks.fidelity.n_real=300", "callbacks.fidelity.kid_subset_size=100"]
+    overrides += ["scoring.backbone=classifier", f"scoring.classifier_path={classifier}"]
+    return overrides + ["scoring.n_samples=300", "scoring.n_real=300", "scoring.kid_subset_size=100"]
 
 
 def test_training_logs_fid_keeps_best_ckpt_and_matches_zoo_eval(small_classifier, tmp_path):
@@ -139,8 +141,8 @@ def test_training_logs_fid_keeps_best_ckpt_and_matches_zoo_eval(small_classifier
     assert not list((tmp_path / "checkpoints").glob("*.tmp"))
     # The standalone command scores the final EMA generator on the same noise and real images.
     out = tmp_path / "eval.json"
-    args = [f"ckpt_path={tmp_path}/checkpoints/last.ckpt", f"dataset.root={mnist_root()}", "dataset.download=false", "backbone=classifier"]
-    args += [f"classifier_path={small_classifier}", "n_samples=300", "n_real=300", "metrics=[fid]", f"out={out}", "verbose=false"]
+    args = [f"ckpt_path={tmp_path}/checkpoints/last.ckpt", f"dataset.root={mnist_root()}", "dataset.download=false", "scoring.backbone=classifier"]
+    args += [f"scoring.classifier_path={small_classifier}", "scoring.n_samples=300", "scoring.n_real=300", "metrics=[fid]", f"out={out}", "verbose=false"]
     done = run_cli("zoo.eval", *args)
     assert done.returncode == 0, done.stderr[-2000:]
     assert json.loads(out.read_text())["fid"] == pytest.approx(results["val/fid"], rel=1e-4)
@@ -158,9 +160,10 @@ def test_checkpoint_without_ema_refuses_ema_true(small_classifier, tmp_path):
     [
         ("callbacks.fidelity.metrics=[prc]", "prc cannot be computed during training"),
         ("callbacks.fidelity.monitor=is", "monitor=is is not among its metrics"),
-        ("callbacks.fidelity.kid_subset_size=1000", "kid_subset_size=1000 .* n_samples=300"),
-        ("callbacks.fidelity.backbone=resnet", "backbone=resnet is unknown; choose inception or classifier"),
-        ("ema_decay=1.0", "ema_decay must lie in"),
+        ("scoring.kid_subset_size=1000", "kid_subset_size=1000 .* n_samples=300"),
+        ("scoring.backbone=resnet", "backbone=resnet is unknown; choose inception or classifier"),
+        ("scoring.split=valid", "split=valid is not a split of MNIST; choose one of: train, test"),
+        ("ema_decay=1.0", "ema_decay must be a number > 0 and < 1"),
     ],
 )
 def test_bad_fidelity_settings_are_refused_before_training(override, message, small_classifier, tmp_path):
@@ -177,8 +180,8 @@ def test_ddp_training_logs_the_fid_a_single_process_computes(small_classifier, t
     assert done.returncode == 0, done.stderr[-3000:]
     logged = json.loads((tmp_path / "results.json").read_text())["val/fid"]
     out = tmp_path / "eval.json"
-    args = [f"ckpt_path={tmp_path}/checkpoints/last.ckpt", f"dataset.root={mnist_root()}", "dataset.download=false", "backbone=classifier"]
-    args += [f"classifier_path={small_classifier}", "n_samples=300", "n_real=300", "metrics=[fid]", f"out={out}", "verbose=false"]
+    args = [f"ckpt_path={tmp_path}/checkpoints/last.ckpt", f"dataset.root={mnist_root()}", "dataset.download=false", "scoring.backbone=classifier"]
+    args += [f"scoring.classifier_path={small_classifier}", "scoring.n_samples=300", "scoring.n_real=300", "metrics=[fid]", f"out={out}", "verbose=false"]
     done = run_cli("zoo.eval", *args)
     assert done.returncode == 0, done.stderr[-2000:]
     assert json.loads(out.read_text())["fid"] == pytest.approx(logged, rel=1e-4)
@@ -212,9 +215,9 @@ def test_scores_reach_every_logger_under_the_same_names(small_classifier, tmp_pa
 def test_stacked_mnist_modes_are_counted_during_training(small_classifier, tmp_path):
     overrides = ["experiment=stacked_mnist_gan", *QUICK, f"dataset.root={mnist_root()}", "dataset.download=false", "dataset.n_samples=2000"]
     overrides += ["net.generator.width=8", "net.discriminator.width=8", "callbacks.fidelity.metrics=[modes]", "callbacks.fidelity.monitor=modes"]
-    overrides += [f"callbacks.fidelity.classifier_path={small_classifier}", "callbacks.fidelity.n_samples=500", "callbacks.fidelity.progress=false"]
+    overrides += [f"scoring.classifier_path={small_classifier}", "scoring.n_samples=500", "callbacks.fidelity.progress=false"]
     results = train(compose_config(overrides, tmp_path))
-    assert 1 <= results["val/modes"] <= 500 and 0 <= results["val/kl"] <= np.log(1000) + 1e-9
+    assert 1 <= results["val/modes"] <= 500 and results["val/modes_total"] == 1000 and 0 <= results["val/kl"] <= np.log(1000) + 1e-9
     assert results["val/modes_best"] >= results["val/modes"] and (tmp_path / "checkpoints" / "best.ckpt").is_file()
     with pytest.raises(ConfigError, match="modes counts Stacked MNIST"):
         train(compose_config([*fidelity_overrides(small_classifier), "callbacks.fidelity.metrics=[modes]", "callbacks.fidelity.monitor=null"], tmp_path / "mnist"))
@@ -223,7 +226,7 @@ def test_stacked_mnist_modes_are_counted_during_training(small_classifier, tmp_p
 def test_ema_generator_is_checkpointed_and_resumed(tmp_path):
     def averaged(run) -> int:
         checkpoint = torch.load(run / "checkpoints" / "last.ckpt", weights_only=False)
-        return next(state for key, state in checkpoint["callbacks"].items() if key.startswith("EMAGenerator"))["n_averaged"]
+        return checkpoint["callbacks"][EMA_STATE_KEY]["n_averaged"]
 
     first, resumed = tmp_path / "first", tmp_path / "resumed"
     train(compose_config(["experiment=digits_gan", *QUICK, "ema=true"], first))
@@ -234,21 +237,26 @@ def test_ema_generator_is_checkpointed_and_resumed(tmp_path):
 
 def test_inception_score_without_weights_is_refused_before_the_first_step(small_classifier, tmp_path, monkeypatch):
     monkeypatch.setattr(torch.hub, "_hub_dir", str(tmp_path / "hub"))  # no downloaded weights there
-    overrides = [*fidelity_overrides(small_classifier), "callbacks.fidelity.backbone=inception", "callbacks.fidelity.metrics=[is]"]
-    overrides += ["callbacks.fidelity.monitor=is", "callbacks.fidelity.download=false"]
+    overrides = [*fidelity_overrides(small_classifier), "scoring.backbone=inception", "callbacks.fidelity.metrics=[is]"]
+    overrides += ["callbacks.fidelity.monitor=is", "scoring.download=false"]
     with pytest.raises(ConfigError, match="Inception Score needs .* weights") as error:
         train(compose_config(overrides, tmp_path / "run"))
     assert "\n" not in str(error.value) and not (tmp_path / "run" / "results.json").exists()
     assert not (tmp_path / "run" / "checkpoints" / "last.ckpt").exists()  # refused before training
 
 
-def test_in_training_reference_features_are_cached_and_not_recomputed(mnist_test, small_classifier, tmp_path):
-    from zoo.metrics.streaming import real_features
-
+def test_in_training_reference_features_are_cached_and_read_without_the_images(small_classifier, tmp_path, monkeypatch):
     extractor = Extractor("classifier", ["fid"], classifier_path=small_classifier)
-    images = mnist_test[0][:100]
-    first = real_features(extractor, images, "mnist-test-key", 50, torch.device("cpu"), tmp_path)
-    assert len(list(tmp_path.glob("mnist-test-key-n100-zoo-classifier-*-features.pt"))) == 1
-    # Same key and count: read back, so even other images give the cached features.
-    assert torch.equal(real_features(extractor, torch.zeros_like(images), "mnist-test-key", 50, torch.device("cpu"), tmp_path), first)
-    assert not torch.equal(real_features(extractor, torch.zeros_like(images), None, 50, torch.device("cpu")), first)  # no key: no cache
+    config = mnist_cfg(mnist_root())
+    first = Reference(config, "test", 100, seed=5, cache=tmp_path)
+    assert first.key.startswith("mnist-28-test-1x28x28-") and first.key.endswith("-n100-seed5")
+    features = first.features(extractor.features, extractor.identity, 50)
+    assert features.shape == (100, 128) and len(list(tmp_path.glob(f"fidelity/{first.key}-zoo-classifier-*-features.pt"))) == 1
+    # Same data set, split, count and seed: the cache answers, and no image is read.
+    again = Reference(config, "test", 100, seed=5, cache=tmp_path)
+    monkeypatch.setattr(again, "images", lambda: pytest.fail("a cached reference read its images"))
+    assert torch.equal(again.features(extractor.features, extractor.identity, 50), features) and again.count() == 100
+    # The key follows the scoring seed, the split and the count, and never the data set's (training) seed.
+    assert Reference(OmegaConf.merge(config, {"seed": 3}), "test", 100, seed=5).key == first.key
+    others = [Reference(config, "test", 100, seed=6), Reference(config, "train", 100, seed=5), Reference(config, "test", 50, seed=5)]
+    assert len({first.key, *(other.key for other in others)}) == 4

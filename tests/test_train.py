@@ -7,7 +7,8 @@ import pytest
 
 from tests.conftest import QUICK, compose_config, run_cli
 from zoo.cli import group_options
-from zoo.sample import load_generator, sample
+from zoo.checkpoint import load_generator
+from zoo.sample import sample
 from zoo.train import train
 
 
@@ -85,7 +86,7 @@ def test_help_lists_the_groups_and_their_options():
     assert "dataset: celeba, cifar10, digits, fashion_mnist, grid25, image_folder, mnist, ring8, stacked_mnist" in done.stdout
 
 
-def nan_loss(real_logits, fake_logits):
+def nan_loss(real_logits, fake_logits, real_label=1.0):
     """A discriminator loss that diverges at once (a stand-in for a blown-up run)."""
     return (real_logits.mean() + fake_logits.mean()) * float("nan")
 
@@ -93,6 +94,6 @@ def nan_loss(real_logits, fake_logits):
 def test_a_diverging_run_stops_and_says_so(tmp_path):
     cfg = compose_config([*QUICK, "iterations=50", "loss.d_loss._target_=tests.test_train.nan_loss"], tmp_path)
     results = train(cfg)
-    assert results["status"] == "diverged" and "train/d_loss became nan" in results["error"]
+    assert results["status"] == "diverged" and results["diverged_term"] == "train/d_loss" and results["diverged_network"] == "discriminator"
     assert results["iterations"] < 50
     assert json.loads((tmp_path / "results.json").read_text())["status"] == "diverged"

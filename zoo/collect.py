@@ -1,7 +1,7 @@
 """Gather the results.json of many runs (a Hydra multirun, or any folder) into one table.
 
-    python -m zoo.collect outputs/multirun/<date>            # markdown table, one row per run
-    python -m zoo.collect outputs/multirun/<date> out=t.csv  # the same as CSV
+    zoo-collect dir=outputs/multirun/<date>            # markdown table, one row per run
+    zoo-collect dir=outputs/multirun/<date> out=t.csv  # the same as CSV
 
 Each row is a run: its command-line overrides (from .hydra/overrides.yaml) and its results; a
 final line gives the mean and standard deviation of every numeric column over the runs.
@@ -11,12 +11,12 @@ import csv
 import json
 import re
 import statistics
-import sys
 from pathlib import Path
 
-from omegaconf import OmegaConf
+from omegaconf import DictConfig, OmegaConf
 
-from zoo.cli import fail
+from zoo.cli import entry_point
+from zoo.errors import ConfigError
 
 
 def collect(root: Path) -> list[dict]:
@@ -51,25 +51,25 @@ def markdown(rows: list[dict], columns: list[str]) -> str:
     return "\n".join(lines)
 
 
-def main(argv: list[str] | None = None) -> None:
-    args = sys.argv[1:] if argv is None else argv
-    paths = [a for a in args if "=" not in a]
-    options = dict(a.split("=", 1) for a in args if "=" in a)
-    if len(paths) != 1 or set(options) - {"out"}:
-        fail("usage: python -m zoo.collect <folder of runs> [out=<table.csv>]")
-    root = Path(paths[0])
+def table(root: Path, out: Path | None = None) -> str:
+    """The markdown table of the runs under ``root`` (and, with ``out``, the same as CSV)."""
     if not root.is_dir():
-        fail(f"{root} is not a folder")
+        raise ConfigError(f"dir={root} is not a folder")
     rows = collect(root)
     if not rows:
-        fail(f"no results.json under {root}: did the runs finish?")
+        raise ConfigError(f"no results.json under {root}: did the runs finish?")
     columns = list(dict.fromkeys(key for row in rows for key in row))
-    if "out" in options:
-        with open(options["out"], "w", newline="") as handle:
+    if out is not None:
+        with open(out, "w", newline="") as handle:
             writer = csv.DictWriter(handle, fieldnames=columns)
             writer.writeheader()
             writer.writerows(rows)
-    print(markdown([*rows, summarise(rows)], columns))
+    return markdown([*rows, summarise(rows)], columns)
+
+
+@entry_point("collect")
+def main(cfg: DictConfig) -> None:
+    print(table(Path(cfg.dir), Path(cfg.out) if cfg.out else None))
 
 
 if __name__ == "__main__":

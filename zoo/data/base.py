@@ -18,28 +18,61 @@ class TensorBatches:
     stride of it, so the ranks see disjoint batches without a sampler. The last incomplete batch is
     dropped, so batch statistics (batch norm, the discriminator's real/fake balance) never see a
     runt batch.
+
+    Resumable: the permutation of pass ``epoch`` is a function of (seed, epoch), and the position
+    is the number of batches the trainer has *consumed* (``consumed()``, called by the data
+    module's ``on_before_batch_transfer`` hook), not the number fetched: Lightning fetches one batch
+    ahead. ``state_dict``/``load_state_dict`` (Lightning saves them in every checkpoint) make a
+    resumed run continue with the very batch the interrupted one would have drawn next.
     """
 
     def __init__(self, data: Tensor, batch_size: int, seed: int = 0, rank: int = 0, world_size: int = 1):
         self.data, self.batch_size, self.seed = data, batch_size, seed
         self.rank, self.world_size = rank, world_size
-        self.epoch = 0
+        self.epoch = self.position = 0  # the next batch the trainer will consume
 
     def __len__(self) -> int:
         return len(self.data) // (self.batch_size * self.world_size)
 
     def __iter__(self):
-        generator = torch.Generator(device=self.data.device).manual_seed(self.seed + self.epoch)
-        self.epoch += 1
+        epoch, start = self.epoch, self.position
+        generator = torch.Generator(device=self.data.device).manual_seed(self.seed + epoch)
         order = torch.randperm(len(self.data), device=self.data.device, generator=generator)[self.rank :: self.world_size]
-        for i in range(len(self)):
+        for i in range(start, len(self)):
             yield self.data[order[i * self.batch_size : (i + 1) * self.batch_size]]
+
+    def consumed(self) -> None:
+        """One batch went to a training step: advance the resumable position."""
+        self.position += 1
+        if self.position >= len(self):
+            self.epoch, self.position = self.epoch + 1, 0
+
+    def state_dict(self) -> dict[str, int]:
+        return {"epoch": self.epoch, "position": self.position}
+
+    def load_state_dict(self, state: dict[str, int]) -> None:
+        self.epoch, self.position = state["epoch"], state["position"]
 
 
 class InMemoryDataModule(L.LightningDataModule):
     """Base of the zoo's data modules: subclasses implement ``load()``, returning the training
     tensor (N, *shape) in data space, with images scaled to [-1, 1], and optionally labels.
+
+    Each says what it is, so that nets, checks and scorers read it instead of guessing:
+    - ``kind``: "points" (vectors, unbounded) or "images" ((C, H, W) in [-1, 1]);
+    - ``shape``: one example's shape, known from the settings before any file is read;
+    - ``splits``: the values its ``split`` argument takes (empty: one set, no splits);
+    - ``labels``: the class of each example after ``setup()``, or None;
+    - ``identity_includes_root``: whether where the files live is part of what the data is (an
+      image folder) or not (every copy of MNIST is MNIST), for cache keys;
+    - ``channel_dataset``: for images whose channels are each an image of another data set
+      (Stacked MNIST), that data set's torchvision name, whose classifier reads each channel.
     """
+
+    kind: str = "images"
+    splits: tuple[str, ...] = ()
+    identity_includes_root = False
+    channel_dataset: str | None = None
 
     def __init__(self, batch_size: int = 64, seed: int = 0):
         super().__init__()
@@ -50,19 +83,27 @@ class InMemoryDataModule(L.LightningDataModule):
     def load(self) -> tuple[Tensor, Tensor | None]:
         raise NotImplementedError
 
+    @property
+    def shape(self) -> tuple[int, ...]:
+        """Shape of one example, e.g. (2,) or (1, 28, 28), from the settings alone."""
+        raise NotImplementedError
+
     def setup(self, stage: str | None = None) -> None:
         if self.data is None:
             self.data, self.labels = self.load()
-
-    @property
-    def shape(self) -> tuple[int, ...]:
-        """Shape of one example, e.g. (2,) or (1, 28, 28)."""
-        self.setup()
-        return tuple(self.data.shape[1:])
+            if tuple(self.data.shape[1:]) != tuple(self.shape):  # a subclass whose declared shape lies
+                raise RuntimeError(f"{type(self).__name__} declares shape {self.shape} but loaded {tuple(self.data.shape[1:])}")
 
     def train_dataloader(self) -> TensorBatches:
         self.setup()
         device, rank, world_size = torch.device("cpu"), 0, 1
         if self.trainer is not None:
             device, rank, world_size = self.trainer.strategy.root_device, self.trainer.global_rank, self.trainer.world_size
-        return TensorBatches(self.data.to(device), self.batch_size, self.seed, rank, world_size)
+        self.batches = TensorBatches(self.data.to(device), self.batch_size, self.seed, rank, world_size)
+        return self.batches
+
+    def on_before_batch_transfer(self, batch: Tensor, dataloader_idx: int) -> Tensor:
+        """Called by the trainer once per batch it consumes (after any prefetching)."""
+        if self.trainer is not None and self.trainer.training:
+            self.batches.consumed()
+        return batch

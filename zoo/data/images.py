@@ -1,20 +1,21 @@
-"""Image data sets, held in memory as one float tensor in [-1, 1] (the generators end in tanh)."""
+"""Image data sets, held in memory as one float tensor in [-1, 1] (the generators end in tanh).
 
-import sys
+Each class declares what it is (zoo.data.base.InMemoryDataModule): ``kind = "images"``, its
+``splits``, and a ``shape`` known from its settings before any file is read.
+"""
+
 from pathlib import Path
 
 import torch
 import torch.nn.functional as F
 import torchvision
 from torch import Tensor
-from torchvision.io import ImageReadMode, decode_image
 from torchvision.transforms.v2 import functional as TF
-from tqdm import tqdm
 
 from zoo.data.base import InMemoryDataModule
+from zoo.data.files import list_images, one_line, read_images
 from zoo.errors import ConfigError
 
-IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".webp")
 CELEBA_PAGE = "https://mmlab.ie.cuhk.edu.hk/projects/CelebA.html"
 
 
@@ -31,66 +32,12 @@ def resize(images: Tensor, size: int) -> Tensor:
     return F.interpolate(images, size=(size, size), mode="bilinear", antialias=True, align_corners=False).clamp(-1, 1)
 
 
-def one_line(error: BaseException) -> str:
-    """An exception's message on one line, for a ConfigError that quotes it."""
-    return " ".join(str(error).split()) or type(error).__name__
 
 
-def read_image(path: Path, channels: int) -> Tensor:
-    """One image file as uint8 (channels, H, W), or a ConfigError naming the file.
-
-    torchvision.io decodes PNG, JPEG and WebP; BMP, which it does not read, goes through PIL.
-    WebP ignores greyscale decoding (torchvision warns and returns RGB), so it is decoded as RGB and
-    converted here.
-    """
-    try:
-        if path.suffix.lower() == ".bmp":
-            from PIL import Image
-
-            with Image.open(path) as picture:
-                image = TF.pil_to_tensor(picture.convert("L" if channels == 1 else "RGB"))
-        else:
-            gray = channels == 1 and path.suffix.lower() != ".webp"
-            image = decode_image(str(path), mode=ImageReadMode.GRAY if gray else ImageReadMode.RGB)
-    except (RuntimeError, OSError, ValueError) as error:  # corrupt, truncated, not an image at all
-        raise ConfigError(f"cannot read image {path} ({one_line(error)}): remove or replace the file") from error
-    return TF.rgb_to_grayscale(image) if channels == 1 and image.shape[0] == 3 else image
-
-
-def list_images(root: str | Path, setting: str) -> list[Path]:
-    """The image files under ``root`` (recursively, sorted by path), or a ConfigError naming
-    ``setting`` (the config key that gave ``root``) when it is not a folder or holds none."""
-    folder = Path(root)
-    if not folder.is_dir():
-        raise ConfigError(f"{setting}={root} is not a folder: point it at a folder of images")
-    files = sorted(path for path in folder.rglob("*") if path.suffix.lower() in IMAGE_SUFFIXES and path.is_file())
-    if not files:
-        raise ConfigError(f"{setting}={root} holds no images ({', '.join(IMAGE_SUFFIXES)}, searched recursively)")
-    return files
-
-
-def native_channels(path: Path) -> int:
-    """1 for a greyscale image file, 3 otherwise (read from the header only)."""
-    from PIL import Image
-
-    try:
-        with Image.open(path) as picture:
-            return 1 if picture.mode in ("1", "L", "LA", "I", "I;16", "F") else 3
-    except OSError as error:  # not an image, truncated header
-        raise ConfigError(f"cannot read image {path} ({one_line(error)}): remove or replace the file") from error
-
-
-def read_images(files: list[Path], channels: int, fit, description: str) -> Tensor:
-    """uint8 (N, channels, H, W) from ``files``, each decoded and passed through ``fit`` (uint8
-    (C, h, w) -> (C, H, W), the same H, W for all), with a progress bar on stderr: decoding a
-    couple of hundred thousand JPEGs takes minutes."""
-    images = None
-    for i, path in enumerate(tqdm(files, desc=description, unit="img", file=sys.stderr, leave=False)):
-        image = fit(read_image(path, channels))
-        if images is None:  # one uint8 block: 4x smaller than float while it fills
-            images = torch.empty((len(files), *image.shape), dtype=torch.uint8)
-        images[i] = image
-    return images
+def check_split(datamodule: InMemoryDataModule, split: str) -> None:
+    """Refuse a split the data module does not declare, naming the ones it does."""
+    if split not in datamodule.splits:
+        raise ConfigError(f"dataset.split={split} is not a split of {type(datamodule).__name__}; choose one of: {', '.join(datamodule.splits)}")
 
 
 def check_positive(name: str, value, allow_none: bool = False) -> None:
@@ -112,8 +59,12 @@ class Digits(InMemoryDataModule):
         super().__init__(**kwargs)
         self.size = size
 
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return (1, self.size, self.size)
+
     def load(self) -> tuple[Tensor, Tensor]:
-        from sklearn.datasets import load_digits
+        from sklearn.datasets import load_digits  # deferred: scikit-learn takes about a second to import
 
         digits = load_digits()
         images = to_unit_range(torch.from_numpy(digits.images), 16.0)
@@ -129,9 +80,20 @@ class TorchvisionImages(InMemoryDataModule):
     ``download`` lets torchvision fetch the files when they are missing.
     """
 
-    def __init__(self, name: str = "MNIST", root: str = "data", download: bool = True, train: bool = True, size: int = 28, **kwargs):
+    splits = ("train", "test")
+    # Colour channels of the torchvision data sets the zoo knows; any other class is read as RGB.
+    CHANNELS = {"MNIST": 1, "FashionMNIST": 1, "KMNIST": 1, "EMNIST": 1, "QMNIST": 1}
+
+    def __init__(self, name: str = "MNIST", root: str = "data", download: bool = True, split: str = "train", size: int = 28, **kwargs):
         super().__init__(**kwargs)
-        self.name, self.root, self.download, self.train, self.size = name, root, download, train, size
+        if name not in vars(torchvision.datasets):
+            raise ConfigError(f"dataset.name={name} is not a torchvision data set (e.g. MNIST, FashionMNIST, CIFAR10)")
+        check_split(self, split)
+        self.name, self.root, self.download, self.split, self.size = name, root, download, split, size
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return (self.CHANNELS.get(self.name, 3), self.size, self.size)
 
     def prepare_data(self) -> None:
         self._open()
@@ -140,7 +102,7 @@ class TorchvisionImages(InMemoryDataModule):
         dataset_class = getattr(torchvision.datasets, self.name)
         folder = getattr(dataset_class, "base_folder", f"{self.name}/raw")  # CIFAR's own, else MNIST's layout
         try:
-            return dataset_class(root=self.root, train=self.train, download=self.download)
+            return dataset_class(root=self.root, train=self.split == "train", download=self.download)
         except RuntimeError as error:  # torchvision's "Dataset not found or corrupted"
             if self.download:
                 raise ConfigError(f"{self.name} in dataset.root={self.root} is unreadable ({one_line(error)})") from error
@@ -174,17 +136,20 @@ class CelebA(InMemoryDataModule):
     Google Drive download, which often fails (quota), so a failure says where to get the files.
     """
 
-    SPLITS = ("train", "valid", "test", "all")
+    splits = ("train", "valid", "test", "all")
 
     def __init__(self, root: str = "data", download: bool = True, split: str = "train", crop: int = 178, size: int = 64,
                  limit: int | None = None, **kwargs):
         super().__init__(**kwargs)
-        if split not in self.SPLITS:
-            raise ConfigError(f"dataset.split={split} is not a CelebA split; choose one of: {', '.join(self.SPLITS)}")
+        check_split(self, split)
         check_positive("crop", crop)
         check_positive("size", size)
         check_positive("limit", limit, allow_none=True)
         self.root, self.download, self.split, self.crop, self.size, self.limit = root, download, split, crop, size, limit
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return (3, self.size, self.size)
 
     def prepare_data(self) -> None:
         self._open()
@@ -236,6 +201,12 @@ class ImageFolder(InMemoryDataModule):
         check_positive("size", size)
         check_positive("limit", limit, allow_none=True)
         self.root, self.size, self.channels, self.limit = root, size, channels, limit
+
+    identity_includes_root = True  # another folder is other data, whatever its settings
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return (self.channels, self.size, self.size)
 
     def prepare_data(self) -> None:
         self._files()

@@ -15,9 +15,15 @@ class GaussianMixture(InMemoryDataModule):
     """Equal-weight isotropic Gaussians of std ``sigma`` at ``modes``; ``n_samples`` points drawn
     once from ``seed`` (PacGAN trains on 100k-point epochs)."""
 
+    kind = "points"
+
     def __init__(self, modes: Tensor, sigma: float, n_samples: int = 100_000, batch_size: int = 256, seed: int = 0):
         super().__init__(batch_size=batch_size, seed=seed)
         self.modes, self.sigma, self.n_samples = modes.float(), float(sigma), n_samples
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return (self.modes.shape[1],)
 
     def load(self) -> tuple[Tensor, Tensor]:
         generator = torch.Generator().manual_seed(self.seed)

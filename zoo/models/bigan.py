@@ -6,7 +6,8 @@ two: a joint discriminator D(x, z) separates the data-side pairs (x, E(x)) from 
 model-side pairs (G(z), z), and E and G together try to make the two joint distributions equal.
 At the optimum E = G^-1, so E(x) is a learnt representation of x and G(E(x)) reconstructs it.
 
-Updates per iteration, as in ALI's Algorithm 1: D (n_critic times), then the E and G step. The
+Updates per iteration, as in ALI's Algorithm 1 (declared in ``updates``): D (n_critic times),
+then the E and G step. The
 E-and-G objective is a sum of a term in G(z) and a term in E(x), so it is taken as two optimizer
 steps, one per network, against the same D: the same update as one joint step.
 
@@ -22,41 +23,32 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from zoo.metrics.matching import knn_probe_accuracy, linear_probe_accuracy
-from zoo.models.base import GANModule, OptimizerFactory
+from zoo.models.base import GANModule, OptimizerFactory, Update
 
 
 class BiGAN(GANModule):
     """BiGAN with a joint ``discriminator`` (x, z) -> logit (zoo.nets.joint).
 
     Args:
-        encoder: x -> (n, latent_dim) code (zoo.nets.encoders).
+        encoder: factory of the x -> (n, latent_dim) code network (the net group's ``encoder``).
         e_optimizer: factory for the encoder's optimizer.
         d_loss, g_loss: the GAN's logit losses (the loss group).
     """
 
+    updates = (*GANModule.updates, Update("encoder", "e_optimizer", "e_step", "e_loss"))
+
     def __init__(
         self,
         *args,
-        encoder: nn.Module,
+        encoder: Callable[..., nn.Module],
         e_optimizer: OptimizerFactory,
         d_loss: Callable[..., Tensor],
         g_loss: Callable[[Tensor], Tensor],
         **kwargs,
     ):
         super().__init__(*args, **kwargs)
-        self.encoder, self.e_optimizer = encoder, e_optimizer
+        self.encoder, self.e_optimizer = encoder(), e_optimizer
         self.d_loss, self.g_loss = d_loss, g_loss
-
-    @property
-    def steps_per_iteration(self) -> int:
-        return self.n_critic + 2  # D steps, G, E
-
-    def configure_optimizers(self):
-        return [
-            self.d_optimizer(self.discriminator.parameters()),
-            self.g_optimizer(self.generator.parameters()),
-            self.e_optimizer(self.encoder.parameters()),
-        ]
 
     def d_step(self, real: Tensor) -> dict[str, Tensor]:
         z = self.noise(len(real))
@@ -72,26 +64,12 @@ class BiGAN(GANModule):
     def e_step(self, real: Tensor) -> dict[str, Tensor]:
         return {"e_loss": self.g_loss(-self.discriminator(real, self.encoder(real)))}
 
-    def training_step(self, batch: Tensor, batch_idx: int) -> None:
-        d_optimizer, g_optimizer, e_optimizer = self.optimizers()
-        terms = self.update(d_optimizer, self.d_step, batch, "d_loss")
-        if self.global_step % self.steps_per_iteration == self.n_critic:
-            terms |= self.update(g_optimizer, self.g_step, batch, "g_loss")
-            terms |= self.update(e_optimizer, self.e_step, batch, "e_loss")
-        self.log_terms(terms)
-
-    @torch.no_grad()
     def encode(self, x: Tensor, batch_size: int = 1024) -> Tensor:
         """E(x) in eval mode."""
-        training = self.encoder.training
-        self.encoder.eval()
-        try:
+        with self.evaluating():
             return torch.cat([self.encoder(chunk) for chunk in x.split(batch_size)])
-        finally:
-            self.encoder.train(training)
 
-    @torch.no_grad()
-    def evaluate(self, datamodule, pictures: dict, n: int = 5000) -> dict[str, float]:
+    def evaluate(self, datamodule, n: int = 5000) -> tuple[dict[str, float], dict]:
         """On ``n`` held examples: the reconstruction error of G(E(x)) (mean squared error per
         coordinate) and, with labels, the held-out accuracy of a linear and of a 5-NN classifier
         on E(x) (Donahue et al. 2017, section 4, train on one half and test on the other)."""
@@ -102,4 +80,4 @@ class BiGAN(GANModule):
             features, labels = code.cpu().numpy(), datamodule.labels[:n].numpy()
             metrics["linear_probe_acc"] = linear_probe_accuracy(features, labels)
             metrics["knn_probe_acc"] = knn_probe_accuracy(features, labels)
-        return metrics
+        return metrics, {}

@@ -47,16 +47,12 @@ class EBGAN(GANModule):
         pulling_away = losses.pulling_away(code)
         return {"g_loss": fake_energy.mean() + self.pt_weight * pulling_away, "pulling_away": pulling_away}
 
-    @torch.no_grad()
-    def evaluate(self, datamodule, pictures: dict, n: int = 2048) -> dict[str, float]:
+    def evaluate(self, datamodule, n: int = 2048) -> tuple[dict[str, float], dict]:
         """Both energies in eval mode, on ``n`` held data points and ``n`` samples: how far apart
         the discriminator holds data and generator (the margin is the most it tries for)."""
         real = datamodule.data[:n].to(self.device)
-        was_training = self.discriminator.training
-        self.discriminator.eval()
-        try:
+        fake = self.sample(len(real), seed=0)
+        with self.evaluating():
             real_energy, _ = self.energy(real)
-            fake_energy, _ = self.energy(self.sample(len(real), seed=0))
-        finally:
-            self.discriminator.train(was_training)
-        return {"energy_real": real_energy.mean().item(), "energy_fake": fake_energy.mean().item()}
+            fake_energy, _ = self.energy(fake)
+        return {"energy_real": real_energy.mean().item(), "energy_fake": fake_energy.mean().item()}, {}

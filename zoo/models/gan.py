@@ -1,20 +1,19 @@
 """The original GAN (Goodfellow et al. 2014), with its minimax or non-saturating generator loss.
 
 The two tricks the training-tips literature recommends for it are options here:
-- one-sided label smoothing (Salimans et al. 2016): real targets 1 - ``label_smoothing``;
+- one-sided label smoothing (Salimans et al. 2016): real targets below 1, an option of the
+  cross-entropy losses themselves (``loss.real_label``), so no other loss can be given it;
 - instance noise (Sonderby et al. 2017; Arjovsky & Bottou 2017): Gaussian noise of std
   ``instance_noise`` added to every input D sees, real and fake alike, annealed linearly to 0 over
   the training budget. It makes the two distributions overlap early on, so D cannot separate them
   perfectly and its gradients stay informative.
 """
 
-import inspect
 from collections.abc import Callable
 
 import torch
 from torch import Tensor
 
-from zoo.errors import ConfigError
 from zoo.models.base import GANModule
 
 
@@ -29,18 +28,12 @@ class GAN(GANModule):
         *args,
         d_loss: Callable[..., Tensor],
         g_loss: Callable[[Tensor], Tensor],
-        label_smoothing: float = 0.0,
         instance_noise: float = 0.0,
         **kwargs,
     ):
         super().__init__(*args, **kwargs)
         self.d_loss, self.g_loss = d_loss, g_loss
-        self.label_smoothing, self.instance_noise = label_smoothing, instance_noise
-        if label_smoothing and "real_label" not in inspect.signature(d_loss).parameters:
-            raise ConfigError(
-                "model.label_smoothing applies to the cross-entropy losses (loss=minimax or loss=nonsaturating), "
-                "not to this loss: set model.label_smoothing=0"
-            )
+        self.instance_noise = instance_noise
 
     def noisy(self, x: Tensor) -> Tensor:
         """x plus the current instance noise (none once the anneal reaches 0)."""
@@ -56,8 +49,7 @@ class GAN(GANModule):
         """The discriminator's loss and diagnostics on one real and one generated batch."""
         real_logits = self.discriminator(self.noisy(real))
         fake_logits = self.discriminator(self.noisy(fake))
-        smoothing = {"real_label": 1.0 - self.label_smoothing} if self.label_smoothing else {}
-        loss = self.d_loss(real_logits, fake_logits, **smoothing)
+        loss = self.d_loss(real_logits, fake_logits)
         # Mean raw outputs: for a critic, d_real - d_fake is the running distance estimate.
         return {"d_loss": loss, "d_real": real_logits.mean(), "d_fake": fake_logits.mean()}
 

@@ -8,8 +8,8 @@ lambda times the variational lower bound L_I on the mutual information I(c; G(z,
 the objective of G and of Q (eq. 5: min over G, Q, max over D of V(D, G) - lambda L_I(G, Q)).
 Nothing tells the codes what to mean: on MNIST the categorical one comes to pick the digit.
 
-Updates per iteration, in the paper's order: D (n_critic times, the GAN loss only), then G
-(its GAN loss - lambda L_I), then Q (- lambda L_I on fresh samples). The trunk is trained by D's
+Updates per iteration, in the paper's order (declared in ``updates``): D (n_critic times, the GAN
+loss only), then G (its GAN loss - lambda L_I), then Q (- lambda L_I on fresh samples). The trunk is trained by D's
 loss only; the Q head has its own optimizer, so each network moves only under its own step.
 """
 
@@ -22,7 +22,7 @@ from torch import Tensor, nn
 
 from zoo import losses
 from zoo.metrics.matching import matched_accuracy
-from zoo.models.base import GANModule, OptimizerFactory
+from zoo.models.base import GANModule, OptimizerFactory, Update
 from zoo.plots import image_grid
 
 
@@ -45,6 +45,8 @@ class InfoGAN(GANModule):
             the categorical code should carry (digit identity on MNIST).
         n_traversal: columns of the traversal picture, the swept code's values over [-2, 2].
     """
+
+    updates = (*GANModule.updates, Update("q_head", "q_optimizer", "q_step", "q_loss"))
 
     def __init__(
         self,
@@ -75,16 +77,11 @@ class InfoGAN(GANModule):
         # Fixed pictures need valid codes too (the base draws N(0, I) for all latent_dim inputs).
         self.fixed_noise = self.noise(len(self.fixed_noise), torch.Generator().manual_seed(0))
 
-    @torch.no_grad()
     def feature_width(self) -> int:
         """Width of the discriminator's flattened trunk output, measured on two samples in eval
         mode (batch-norm statistics untouched)."""
-        training = self.training
-        self.eval()
-        try:
+        with self.evaluating():
             return self.discriminator.features(self.generator(torch.zeros(2, self.latent_dim))).flatten(1).shape[1]
-        finally:
-            self.train(training)
 
     # --- codes --------------------------------------------------------------------------------
 
@@ -104,6 +101,10 @@ class InfoGAN(GANModule):
         """A full generator input with random codes (what samples and pictures draw from)."""
         return self.latent(*self.draw_codes(n, generator))
 
+    def categories_of(self, z: Tensor) -> Tensor:
+        """The categorical code of each generator input [z, one_hot(c_cat), c_cont]."""
+        return z[:, self.noise_dim : self.noise_dim + self.n_categories].argmax(1)
+
     def discriminate(self, x: Tensor) -> tuple[Tensor, Tensor]:
         """(D's logits (n,), the trunk features Q reads) in one pass through the trunk."""
         features = self.discriminator.features(x)
@@ -117,17 +118,6 @@ class InfoGAN(GANModule):
         return losses.info_lower_bound(logits, categories, mean, log_var, continuous, weight)
 
     # --- training -----------------------------------------------------------------------------
-
-    @property
-    def steps_per_iteration(self) -> int:
-        return self.n_critic + 2  # D steps, G, Q
-
-    def configure_optimizers(self):
-        return [
-            self.d_optimizer(self.discriminator.parameters()),
-            self.g_optimizer(self.generator.parameters()),
-            self.q_optimizer(self.q_head.parameters()),
-        ]
 
     def d_step(self, real: Tensor) -> dict[str, Tensor]:
         with torch.no_grad():
@@ -150,45 +140,26 @@ class InfoGAN(GANModule):
         info = self.information(self.discriminator.features(fake), categories, continuous)
         return {"q_loss": -self.info_weight * info}
 
-    def training_step(self, batch: Tensor, batch_idx: int) -> None:
-        d_optimizer, g_optimizer, q_optimizer = self.optimizers()
-        terms = self.update(d_optimizer, self.d_step, batch, "d_loss")
-        if self.global_step % self.steps_per_iteration == self.n_critic:
-            terms |= self.update(g_optimizer, self.g_step, batch, "g_loss")
-            terms |= self.update(q_optimizer, self.q_step, batch, "q_loss")
-        self.log_terms(terms)
-
     # --- evaluation ---------------------------------------------------------------------------
 
-    @torch.no_grad()
     def predict_categories(self, x: Tensor, batch_size: int = 1024) -> Tensor:
         """Q's most likely category for each example of x (eval mode)."""
-        training = self.training
-        self.eval()
-        try:
+        with self.evaluating():
             return torch.cat([self.q_head(self.discriminator.features(chunk))[0].argmax(1) for chunk in x.split(batch_size)])
-        finally:
-            self.train(training)
 
-    @torch.no_grad()
-    def evaluate(self, datamodule, pictures: dict, n: int = 10_000, n_samples: int = 2048) -> dict[str, float]:
+    def evaluate(self, datamodule, n: int = 10_000, n_samples: int = 2048) -> tuple[dict[str, float], dict[str, np.ndarray]]:
         """The MI lower bound on ``n_samples`` fresh samples (nats; the categorical part is at most
         log K), the categorical code's Hungarian-matched accuracy as a classifier of the first
         ``n`` labelled examples, and the traversal picture for images."""
-        training = self.training
-        self.eval()
-        try:
+        with self.evaluating():
             codes = self.draw_codes(n_samples, torch.Generator(device=self.device).manual_seed(0))
             fake = self.generator(self.latent(*codes))
             metrics = {"mi_bound": self.information(self.discriminator.features(fake), *codes[1:], continuous_weight=1.0).item()}
-        finally:
-            self.train(training)
         if datamodule.labels is not None:
             predicted = self.predict_categories(datamodule.data[:n].to(self.device))
             metrics["matched_accuracy"] = matched_accuracy(predicted.cpu().numpy(), datamodule.labels[:n].numpy())
-        if len(datamodule.shape) == 3:
-            pictures["traversal"] = self.traversal()
-        return metrics
+        pictures = {"traversal": self.traversal()} if datamodule.kind == "images" else {}
+        return metrics, pictures
 
     def traversal(self) -> np.ndarray:
         """The paper's Figure 2 layout: rows are the categories, columns sweep the first

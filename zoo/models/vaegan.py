@@ -13,12 +13,13 @@ The GAN objective does not reach the encoder, as in the paper.
 
 from collections.abc import Callable
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
 from zoo import losses
-from zoo.models.base import GANModule, OptimizerFactory
+from zoo.models.base import GANModule, OptimizerFactory, Update
 from zoo.plots import image_grid
 
 
@@ -27,18 +28,25 @@ class VAEGAN(GANModule):
     trunk) and ``head``.
 
     Args:
-        encoder: x -> (n, 2 * latent_dim), the mean and log-variance of q(z | x)
-            (zoo.nets.encoders with ``gaussian: true``).
+        encoder: factory of the encoder (the net group's ``encoder``), asked here for a Gaussian
+            posterior: x -> (n, 2 * latent_dim), the mean and log-variance of q(z | x).
         e_optimizer: factory for the encoder's optimizer.
         d_loss, g_loss: the GAN's logit losses (the loss group).
         gamma: weight of the feature reconstruction error against the GAN objective in the
             decoder's loss (the paper's gamma).
     """
 
+    # The paper's Algorithm 1 order: encoder, decoder, discriminator, one step each per batch.
+    updates = (
+        Update("encoder", "e_optimizer", "e_step", "e_loss"),
+        Update("generator", "g_optimizer", "g_step", "g_loss"),
+        Update("discriminator", "d_optimizer", "d_step", "d_loss", critic=True),
+    )
+
     def __init__(
         self,
         *args,
-        encoder: nn.Module,
+        encoder: Callable[..., nn.Module],
         e_optimizer: OptimizerFactory,
         d_loss: Callable[..., Tensor],
         g_loss: Callable[[Tensor], Tensor],
@@ -46,19 +54,8 @@ class VAEGAN(GANModule):
         **kwargs,
     ):
         super().__init__(*args, **kwargs)
-        self.encoder, self.e_optimizer = encoder, e_optimizer
+        self.encoder, self.e_optimizer = encoder(gaussian=True), e_optimizer
         self.d_loss, self.g_loss, self.gamma = d_loss, g_loss, gamma
-
-    @property
-    def steps_per_iteration(self) -> int:
-        return 3  # encoder, decoder, discriminator: one step each per batch
-
-    def configure_optimizers(self):
-        return [
-            self.e_optimizer(self.encoder.parameters()),
-            self.g_optimizer(self.generator.parameters()),
-            self.d_optimizer(self.discriminator.parameters()),
-        ]
 
     def posterior(self, x: Tensor) -> tuple[Tensor, Tensor, Tensor]:
         """(z ~ q(z | x) by the reparameterisation trick, mean, log_var)."""
@@ -94,33 +91,22 @@ class VAEGAN(GANModule):
         # Reconstructions and prior samples together are D's negatives, weighted like its positives.
         return {"d_loss": self.d_loss(real_logits, fake_logits), "d_real": real_logits.mean(), "d_fake": fake_logits.mean()}
 
-    def training_step(self, batch: Tensor, batch_idx: int) -> None:
-        e_optimizer, g_optimizer, d_optimizer = self.optimizers()
-        terms = self.update(e_optimizer, self.e_step, batch, "e_loss")
-        terms |= self.update(g_optimizer, self.g_step, batch, "g_loss")
-        terms |= self.update(d_optimizer, self.d_step, batch, "d_loss")
-        self.log_terms(terms)
-
-    @torch.no_grad()
-    def evaluate(self, datamodule, pictures: dict, n: int = 2048) -> dict[str, float]:
+    def evaluate(self, datamodule, n: int = 2048) -> tuple[dict[str, float], dict[str, np.ndarray]]:
         """Reconstruction errors of ``n`` held examples through the posterior mean, in eval
         mode: in pixels (mean squared error per coordinate) and in D's l-th layer features (the
         training criterion); for images, a picture of inputs, their reconstructions and prior
         samples."""
         real = datamodule.data[:n].to(self.device)
-        training = self.training
-        self.eval()
-        try:
+        pictures = {}
+        with self.evaluating():
             _, mean, _ = self.posterior(real)
             recon = self.generator(mean)
             metrics = {
                 "pixel_error": F.mse_loss(recon, real).item(),
                 "feature_error": losses.feature_reconstruction_error(self.discriminator.features(real), self.discriminator.features(recon)).item(),
             }
-            if len(datamodule.shape) == 3:
+            if datamodule.kind == "images":
                 prior = self.generator(self.fixed_noise[:16])
                 rows = [real[:8], recon[:8], real[8:16], recon[8:16], prior]
                 pictures["reconstructions"] = image_grid(torch.cat(rows), nrow=8)
-        finally:
-            self.train(training)
-        return metrics
+        return metrics, pictures

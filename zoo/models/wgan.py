@@ -8,20 +8,23 @@ clipping also composes with other critic losses.
 
 import torch
 
+from zoo.models.base import Update
 from zoo.models.gan import GAN
 
 
 class WGAN(GAN):
     """GAN whose discriminator weights are clipped to [-clip, clip] after every critic update."""
 
+    updates = (
+        Update("discriminator", "d_optimizer", "d_step", "d_loss", critic=True, after="clip_critic"),
+        Update("generator", "g_optimizer", "g_step", "g_loss"),
+    )
+
     def __init__(self, *args, clip: float = 0.01, **kwargs):
         super().__init__(*args, **kwargs)
         self.clip = clip
 
-    def update(self, optimizer, step, batch, key):
-        terms = super().update(optimizer, step, batch, key)
-        if key == "d_loss":
-            with torch.no_grad():
-                for parameter in self.discriminator.parameters():
-                    parameter.clamp_(-self.clip, self.clip)
-        return terms
+    @torch.no_grad()
+    def clip_critic(self) -> None:
+        for parameter in self.discriminator.parameters():
+            parameter.clamp_(-self.clip, self.clip)

@@ -1,8 +1,9 @@
 """EBGAN's discriminators (Zhao et al. 2017): autoencoders whose reconstruction error is the
 energy. Each returns the reconstruction and the code, since the pulling-away term works on codes.
 
-An encoder of zoo.nets.encoders followed by the matching generator of the net group as decoder:
-the MLP generator for points (or flattened images), the DCGAN generator for images.
+An encoder of zoo.nets.encoders followed by the generator of the same family as decoder. The net
+group names the family (conf/net/<name>.yaml, ``autoencoder``): the MLP for points or flattened
+images, the DCGAN-style conv net for images.
 """
 
 from collections.abc import Sequence
@@ -28,10 +29,10 @@ class Autoencoder(nn.Module):
 
 class MLPAutoencoder(Autoencoder):
     """Fully connected: ``depth`` hidden layers of ``hidden`` units on each side of a
-    ``code_dim`` bottleneck; tanh output for images (``tanh``), linear for points."""
+    ``code_dim`` bottleneck; tanh output for images, linear for points (``data_kind``)."""
 
-    def __init__(self, data_shape: Sequence[int], code_dim: int, hidden: int = 128, depth: int = 3, tanh: bool = False):
-        super().__init__(MLPEncoder(data_shape, code_dim, hidden, depth), MLPGenerator(code_dim, data_shape, hidden, depth, tanh))
+    def __init__(self, data_shape: Sequence[int], code_dim: int, hidden: int = 128, depth: int = 3, data_kind: str = "points"):
+        super().__init__(MLPEncoder(data_shape, code_dim, hidden, depth), MLPGenerator(code_dim, data_shape, hidden, depth, data_kind))
 
 
 class ConvAutoencoder(Autoencoder):
@@ -41,12 +42,3 @@ class ConvAutoencoder(Autoencoder):
     def __init__(self, data_shape: Sequence[int], code_dim: int, width: int = 64):
         super().__init__(DCGANEncoder(data_shape, code_dim, width), DCGANGenerator(code_dim, data_shape, width))
 
-
-def autoencoder(
-    data_shape: Sequence[int], code_dim: int, conv: bool, width: int = 64, hidden: int = 128, depth: int = 3, tanh: bool = False
-) -> Autoencoder:
-    """The conv autoencoder when ``conv`` (images; sized by ``width``), else the MLP one (sized by
-    ``hidden`` and ``depth``; ``tanh`` output for flattened images)."""
-    if conv:
-        return ConvAutoencoder(data_shape, code_dim, width)
-    return MLPAutoencoder(data_shape, code_dim, hidden, depth, tanh)

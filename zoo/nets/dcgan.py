@@ -15,6 +15,13 @@ from zoo.nets.layers import apply_spectral_norm
 SIZES = (8, 16, 28, 32, 64)
 
 
+def image_shape(data_shape) -> tuple[int, int, int]:
+    """(channels, size, size) of square images, or a refusal for data that are not images."""
+    if len(data_shape) != 3 or data_shape[1] != data_shape[2]:
+        raise ValueError(f"the dcgan net is for square images (C, H, W) but the data have shape {list(data_shape)}: choose net=mlp")
+    return tuple(data_shape)
+
+
 def _ladder(size: int) -> tuple[int, int]:
     """(start, number of doublings) that build ``size``: 64 -> (4, 4), 28 -> (7, 2)."""
     if size not in SIZES:
@@ -41,7 +48,7 @@ class DCGANGenerator(nn.Module):
 
     def __init__(self, latent_dim: int, data_shape: tuple[int, int, int], width: int = 64):
         super().__init__()
-        channels, size, _ = data_shape
+        channels, size, _ = image_shape(data_shape)
         start, doublings = _ladder(size)
         self.latent_dim = latent_dim
         ch = width * 2 ** (doublings - 1)
@@ -65,7 +72,7 @@ def conv_ladder(data_shape: tuple[int, int, int], width: int = 64, batch_norm: b
     """The DCGAN discriminator's strided conv ladder: image -> (channels, start, start) features,
     LeakyReLU(0.2) throughout, batch norm on all but the first layer. Returns (ladder, channels,
     start) so that a head can map the last feature map to a logit, a code or anything else."""
-    channels, size, _ = data_shape
+    channels, size, _ = image_shape(data_shape)
     start, doublings = _ladder(size)
     layers: list[nn.Module] = [nn.Conv2d(channels, width, 4, 2, 1), nn.LeakyReLU(0.2, True)]
     ch = width

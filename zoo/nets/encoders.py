@@ -1,8 +1,8 @@
 """Encoders x -> code: the inference networks of BiGAN/ALI and VAE-GAN, and InfoGAN's Q head.
 
 Two families, mirroring the discriminators: an MLP (2-D points, or flattened images) and a
-DCGAN-style strided conv net for images. ``encoder(..., conv=...)`` picks one; the model configs
-pass ``conv: ${net.images}`` so the encoder follows the net group.
+DCGAN-style strided conv net for images. The net group names the family (conf/net/<name>.yaml,
+``encoder``), so the encoder always matches the generator and discriminator.
 """
 
 import math
@@ -49,16 +49,6 @@ class DCGANEncoder(nn.Module):
 
     def forward(self, x: Tensor) -> Tensor:
         return self.net(x)
-
-
-def encoder(
-    data_shape: Sequence[int], latent_dim: int, conv: bool, width: int = 64, hidden: int = 128, depth: int = 3, gaussian: bool = False
-) -> nn.Module:
-    """The DCGAN-style encoder when ``conv`` (images; sized by ``width``), else the MLP one
-    (sized by ``hidden`` and ``depth``)."""
-    if conv:
-        return DCGANEncoder(data_shape, latent_dim, width, gaussian)
-    return MLPEncoder(data_shape, latent_dim, hidden, depth, gaussian)
 
 
 class QHead(nn.Module):

@@ -1,6 +1,6 @@
 """BiGAN / ALI joint discriminators D(x, z) (Donahue et al. 2017; Dumoulin et al. 2017): one logit
 for a pair of a data point and a code, so that D can tell (x, E(x)) from (G(z), z) only by how
-x and z go together.
+x and z go together. The net group names the family (conf/net/<name>.yaml, ``joint_discriminator``).
 """
 
 import math
@@ -48,12 +48,3 @@ class ConvJointDiscriminator(nn.Module):
     def forward(self, x: Tensor, z: Tensor) -> Tensor:
         return self.joint(torch.cat([self.x_path(x), self.z_path(z)], dim=1)).squeeze(1)
 
-
-def joint_discriminator(
-    data_shape: Sequence[int], latent_dim: int, conv: bool, width: int = 64, hidden: int = 128, depth: int = 3, dropout: float = 0.0
-) -> nn.Module:
-    """The conv joint discriminator when ``conv`` (images; ``width`` for the conv ladder,
-    ``hidden`` for its MLPs), else the MLP one (``hidden`` and ``depth``)."""
-    if conv:
-        return ConvJointDiscriminator(data_shape, latent_dim, width, hidden, dropout)
-    return MLPJointDiscriminator(data_shape, latent_dim, hidden, depth, dropout)

@@ -2,7 +2,7 @@
 
 Both work on any data shape: the generator emits ``prod(data_shape)`` numbers and reshapes them,
 the discriminator flattens its input. That is how Goodfellow et al. (2014) ran MNIST, and it is why
-the MLP can be pointed at images on purpose (``net.images=true``).
+``net=mlp`` works on image data sets too (their pixels flattened).
 """
 
 import math
@@ -23,17 +23,17 @@ def _stack(sizes: Sequence[int], activation: type[nn.Module], **kwargs) -> list[
 class MLPGenerator(nn.Module):
     """z -> x through ``depth`` hidden ReLU layers of ``hidden`` units.
 
-    The output is linear for points (the mixtures are not bounded) and tanh for images, whose
-    pixels the data modules scale to [-1, 1].
+    The output is linear for points (``data_kind="points"``: the mixtures are not bounded) and tanh
+    for images, whose pixels the data modules scale to [-1, 1]. The data module declares its kind.
     """
 
-    def __init__(self, latent_dim: int, data_shape: Sequence[int], hidden: int = 128, depth: int = 3, tanh: bool = False):
+    def __init__(self, latent_dim: int, data_shape: Sequence[int], hidden: int = 128, depth: int = 3, data_kind: str = "points"):
         super().__init__()
         self.latent_dim = latent_dim
         self.data_shape = tuple(data_shape)
         layers = _stack([latent_dim] + [hidden] * depth, nn.ReLU)
         layers.append(nn.Linear(hidden, math.prod(self.data_shape)))
-        if tanh:
+        if data_kind == "images":
             layers.append(nn.Tanh())
         self.net = nn.Sequential(*layers)
 
