@@ -5,7 +5,7 @@ import json
 import pytest
 
 from tests.conftest import run_cli
-from zoo.collect import collect, summarise
+from zoo.results import collect, summarise
 
 
 def make_run(root, name, overrides, results):

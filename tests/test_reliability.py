@@ -112,8 +112,8 @@ def write(path, payload, slow):
 
 target = Path(sys.argv[1])
 strategy = SimpleNamespace(barrier=lambda: None)
-save_atomically(SimpleNamespace(save_checkpoint=lambda p: write(p, b"good" * 2**18, False), is_global_zero=True, strategy=strategy), target)
-save_atomically(SimpleNamespace(save_checkpoint=lambda p: write(p, b"next" * 2**20, True), is_global_zero=True, strategy=strategy), target)
+save_atomically(SimpleNamespace(save_checkpoint=lambda p, **kw: write(p, b"good" * 2**18, False), is_global_zero=True, strategy=strategy), target)
+save_atomically(SimpleNamespace(save_checkpoint=lambda p, **kw: write(p, b"next" * 2**20, True), is_global_zero=True, strategy=strategy), target)
 """
 
 
@@ -132,7 +132,7 @@ def test_a_failed_write_leaves_the_previous_checkpoint_and_no_temporary_file(tmp
     target = tmp_path / "last.ckpt"
     target.write_bytes(b"previous")
 
-    def full_disk(path):
+    def full_disk(path, **kwargs):
         path.write_bytes(b"par")
         raise OSError(28, "No space left on device")
 

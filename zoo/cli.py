@@ -9,17 +9,22 @@ the wrong type). ``HYDRA_FULL_ERROR=1`` shows the full traceback instead.
 """
 
 import functools
+import logging
 import os
 import sys
+import warnings
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
 import hydra
+from hydra.core.hydra_config import HydraConfig
 from hydra.errors import ConfigCompositionException, MissingConfigException, OverrideParseException
+from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
+from zoo import sweep
 from zoo.errors import ConfigError
 
 CONFIG_DIR = Path(__file__).resolve().parent.parent / "conf"
@@ -54,6 +59,18 @@ def fail(message: str, code: int = 2) -> None:
 def group_options(group: str) -> list[str]:
     """The options of a config group: the YAML files in conf/<group>/."""
     return sorted(path.stem for path in (CONFIG_DIR / group).glob("*.yaml"))
+
+
+def threads_per_job() -> int | None:
+    """In a sweep whose launcher runs jobs in parallel (hydra/launcher=joblib), each job's share of
+    the CPU cores (cores / parallel jobs), so that the jobs do not fight over them; else None."""
+    if not HydraConfig.initialized() or HydraConfig.get().mode != RunMode.MULTIRUN:
+        return None
+    n_jobs = HydraConfig.get().launcher.get("n_jobs")
+    if not n_jobs:
+        return None
+    cores = os.cpu_count() or 1
+    return max(1, cores // (cores if n_jobs < 0 else n_jobs))
 
 
 def writable_output(out: str, overwrite: bool = False) -> Path:
@@ -91,6 +108,28 @@ def one_line(error: BaseException) -> str:
     return str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
 
 
+# Start-up lines of Lightning that say nothing about the run (a product tip, the accelerator
+# census, which the trainer config already states) and warnings known to be harmless here.
+HARMLESS_LINES = ("💡 Tip:", "GPU available:", "TPU available:", "HPU available:", "`Trainer.fit` stopped: `max_steps=")
+HARMLESS_WARNINGS = (
+    r".*isinstance\(treespec, LeafSpec\).*",  # Lightning 2.6 on torch 2.14, inside Lightning
+    r"The number of training batches .* is smaller than the logging interval.*",  # zoo logs per iteration itself
+)
+
+
+class _HarmlessLines(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not str(record.msg).startswith(HARMLESS_LINES)
+
+
+def quiet_start_up() -> None:
+    """Silence ``HARMLESS_LINES`` and ``HARMLESS_WARNINGS``; everything else still shows."""
+    for name in ("lightning.fabric.utilities.rank_zero", "lightning.pytorch.utilities.rank_zero", "lightning_utilities.core.rank_zero"):
+        logging.getLogger(name).addFilter(_HarmlessLines())
+    for message in HARMLESS_WARNINGS:
+        warnings.filterwarnings("ignore", message=message)
+
+
 def is_bad_input(error: BaseException) -> bool:
     return isinstance(error, (ConfigError, ConfigCompositionException, OverrideParseException, OmegaConfBaseException))
 
@@ -103,12 +142,20 @@ def entry_point(config_name: str) -> Callable[[Callable[[DictConfig], object]], 
         @functools.wraps(task)
         def job(cfg: DictConfig) -> object:
             # Refusals inside the job end it here: Hydra would print its own report around them.
+            # In a sweep, a failed job is a result (zoo.sweep) and the sweep goes on.
             try:
                 return task(cfg)
             except Exception as error:
-                if os.environ.get("ZOO_FULL_ERROR") == "1" or not is_bad_input(error):
+                if os.environ.get("ZOO_FULL_ERROR") == "1":
                     raise
-                fail(one_line(error))
+                message = one_line(error) if is_bad_input(error) else f"{type(error).__name__}: {one_line(error)}"
+                if HydraConfig.get().mode == RunMode.MULTIRUN:
+                    sweep.record_failure(HydraConfig.get().runtime.output_dir, message)
+                    print(f"zoo: error: job {HydraConfig.get().job.num} ({' '.join(HydraConfig.get().overrides.task)}) failed: {message}", file=sys.stderr)
+                    return None
+                if not is_bad_input(error):
+                    raise
+                fail(message)
 
         hydra_main = hydra.main(config_path=str(CONFIG_DIR), config_name=config_name, version_base="1.3")(job)
 
@@ -119,8 +166,13 @@ def entry_point(config_name: str) -> Callable[[Callable[[DictConfig], object]], 
             # told to re-raise them instead, it lets this wrapper say them in one line.
             os.environ["HYDRA_FULL_ERROR"] = "1"
             os.environ["ZOO_FULL_ERROR"] = "1" if full_error else "0"
+            quiet_start_up()
             try:
-                return hydra_main()
+                sweep.unfinished.clear()
+                result = hydra_main()
+                if sweep.unfinished:  # a multirun whose jobs did not all finish: say how many
+                    sys.exit(min(len(sweep.unfinished), 100))
+                return result
             except Exception as error:
                 if full_error:
                     raise

@@ -4,67 +4,16 @@
     zoo-collect dir=outputs/multirun/<date> out=t.csv  # the same as CSV
 
 Each row is a run: its command-line overrides (from .hydra/overrides.yaml) and its results; a
-final line gives the mean and standard deviation of every numeric column over the runs.
+final line gives the mean and standard deviation of every numeric column over the runs that
+finished, and the runs that failed or diverged are listed with their errors (zoo.results).
 """
 
-import csv
-import json
-import re
-import statistics
 from pathlib import Path
 
-from omegaconf import DictConfig, OmegaConf
+from omegaconf import DictConfig
 
 from zoo.cli import entry_point
-from zoo.errors import ConfigError
-
-
-def collect(root: Path) -> list[dict]:
-    """One dict per results.json under ``root``: {"run": overrides or path, **results}."""
-    rows = []
-    # Natural order, so a sweep's runs 0, 1, 2, ..., 10 come in job order.
-    natural = lambda path: [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", str(path))]  # noqa: E731
-    for results_path in sorted(root.rglob("results.json"), key=natural):
-        overrides_path = results_path.parent / ".hydra" / "overrides.yaml"
-        run = " ".join(OmegaConf.load(overrides_path)) if overrides_path.is_file() else str(results_path.parent)
-        rows.append({"run": run, **json.loads(results_path.read_text())})
-    return rows
-
-
-def summarise(rows: list[dict]) -> dict:
-    """Mean +- std of every numeric column."""
-    summary = {"run": f"mean +- std over {len(rows)} runs"}
-    for key in rows[0]:
-        values = [row[key] for row in rows if isinstance(row.get(key), (int, float))]
-        if len(values) == len(rows) and key != "run":
-            spread = statistics.stdev(values) if len(values) > 1 else 0.0
-            summary[key] = f"{statistics.mean(values):.3g} +- {spread:.2g}"
-    return summary
-
-
-def markdown(rows: list[dict], columns: list[str]) -> str:
-    def cell(value):
-        return f"{value:.4g}" if isinstance(value, float) else str(value)
-
-    lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
-    lines += ["| " + " | ".join(cell(row.get(c, "")) for c in columns) + " |" for row in rows]
-    return "\n".join(lines)
-
-
-def table(root: Path, out: Path | None = None) -> str:
-    """The markdown table of the runs under ``root`` (and, with ``out``, the same as CSV)."""
-    if not root.is_dir():
-        raise ConfigError(f"dir={root} is not a folder")
-    rows = collect(root)
-    if not rows:
-        raise ConfigError(f"no results.json under {root}: did the runs finish?")
-    columns = list(dict.fromkeys(key for row in rows for key in row))
-    if out is not None:
-        with open(out, "w", newline="") as handle:
-            writer = csv.DictWriter(handle, fieldnames=columns)
-            writer.writeheader()
-            writer.writerows(rows)
-    return markdown([*rows, summarise(rows)], columns)
+from zoo.results import table
 
 
 @entry_point("collect")

@@ -21,7 +21,6 @@ evaluation's too: on the same checkpoint, zoo.eval gives the score logged in tra
 import json
 import sys
 import time
-from pathlib import Path
 
 import torch
 from hydra.core.hydra_config import HydraConfig

@@ -30,7 +30,7 @@ from omegaconf import DictConfig, OmegaConf
 from zoo.callbacks import GracefulStop, PeriodicEvaluation, StoreConfig
 from zoo.checkpoint import read_checkpoint, resume_mismatch
 from zoo.checks import check_config
-from zoo.cli import entry_point
+from zoo.cli import entry_point, threads_per_job
 from zoo.errors import ConfigError, Divergence
 from zoo.factory import build, build_datamodule
 
@@ -73,7 +73,7 @@ def train(cfg: DictConfig) -> dict:
     started = time.perf_counter()
     status: dict = {"status": "ok"}
     try:
-        trainer.fit(model, datamodule=datamodule, ckpt_path=cfg.ckpt_path)
+        trainer.fit(model, datamodule=datamodule, ckpt_path=cfg.ckpt_path, weights_only=True)  # a resume loads no code
     except Divergence as error:  # a diverged run is a result, not a crash: sweeps go on
         status = {"status": "diverged", "error": str(error), "diverged_iteration": error.iteration,
                   "diverged_network": error.network, "diverged_term": error.term}  # fmt: skip
@@ -137,6 +137,8 @@ def summary(results: dict, output_dir: Path) -> str:
 
 @entry_point("train")
 def main(cfg: DictConfig) -> None:
+    if cfg.threads is None:  # parallel sweep jobs share the cores instead of each taking all
+        cfg.threads = threads_per_job()
     results = train(cfg)
     output_dir = Path(cfg.paths.output_dir)
     if rank_zero_only.rank == 0:  # under DDP every rank returns here; one summary is enough

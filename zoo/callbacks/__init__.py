@@ -16,9 +16,10 @@ from zoo.callbacks.interrupt import GracefulStop
 from zoo.callbacks.modes import ModeCoverage
 from zoo.callbacks.periodic import PeriodicEvaluation
 from zoo.callbacks.pictures import SampleGrid
+from zoo.callbacks.progress import IterationProgressBar
 from zoo.callbacks.variant import VariantEvaluation
 
 __all__ = [
-    "EMAGenerator", "FidelityEvaluation", "GracefulStop", "ModeCoverage", "PeriodicCheckpoint", "PeriodicEvaluation", "SampleGrid",
+    "EMAGenerator", "FidelityEvaluation", "GracefulStop", "IterationProgressBar", "ModeCoverage", "PeriodicCheckpoint", "PeriodicEvaluation", "SampleGrid",
     "StoreConfig", "VariantEvaluation",
 ]

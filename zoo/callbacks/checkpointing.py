@@ -33,7 +33,7 @@ def save_atomically(trainer: L.Trainer, path: Path) -> None:
     path = Path(path)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
-        trainer.save_checkpoint(tmp)
+        trainer.save_checkpoint(tmp, weights_only=False)  # the whole state: optimizers, loops, callbacks
         if trainer.is_global_zero:
             path.parent.mkdir(parents=True, exist_ok=True)
             fsync(tmp)

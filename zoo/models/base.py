@@ -235,7 +235,10 @@ class GANModule(L.LightningModule):
         """Raise ``Divergence`` (iteration, network, term) if a loss has turned non-finite since
         training began, or a network's weights are non-finite. One wait for the device: called at
         logging steps and before every checkpoint write, never at each step."""
-        if not self._all_finite.item():
+        finite = bool(self._all_finite.item())
+        if self.trainer.world_size > 1:  # a rank that stopped alone would leave the others waiting forever
+            finite = self.trainer.strategy.reduce_boolean_decision(finite, all=True)
+        if not finite:
             step = (self.steps_at_start or 0) + int(self._finite_steps)
             update = self.update_at(step)
             raise Divergence(step // self.steps_per_iteration, update.network, f"train/{update.loss}")
@@ -259,6 +262,10 @@ class GANModule(L.LightningModule):
                 terms |= self.update(optimizer, update, batch)
         if ends_iteration:
             self.log_terms(terms)
+
+    def last_terms_short(self) -> dict[str, str]:
+        """The last logged terms, rounded, for a progress bar."""
+        return {name.removeprefix("train/"): f"{value:.3g}" for name, value in self.last_terms.items()}
 
     def log_terms(self, terms: Terms) -> None:
         """Every ``trainer.log_every_n_steps`` generator iterations (and at the last one), stop a

@@ -1,0 +1,43 @@
+"""Sweeps that survive their bad jobs, and say how they went.
+
+Under ``-m`` a job that fails (bad settings, a crash) writes results.json with status "failed" and
+its one-line error, and the sweep goes on to the next job (zoo.cli.entry_point); a diverged run is
+a result already. When the sweep ends, ``SweepSummary`` (a Hydra callback, conf/hydra/default.yaml)
+writes ``summary.md`` next to multirun.yaml, the table of zoo.results, and the command exits with
+the number of jobs that failed or were interrupted (0 when none was; a diverged run is a result).
+"""
+
+import json
+import sys
+from pathlib import Path
+
+from hydra.experimental.callback import Callback
+from omegaconf import DictConfig
+
+from zoo.errors import ConfigError
+from zoo.results import collect, table
+
+# The jobs of the last sweep of this process that failed or were interrupted (read by zoo.cli.entry_point).
+unfinished: list[dict] = []
+
+
+def record_failure(output_dir: str | Path, error: str) -> None:
+    """A failed job's results.json: status "failed" and the error, so the sweep's table shows it."""
+    path = Path(output_dir) / "results.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({"status": "failed", "error": error}, indent=2) + "\n")
+
+
+class SweepSummary(Callback):
+    """Writes ``<sweep dir>/summary.md`` at the end of a multirun and notes the unfinished jobs."""
+
+    def on_multirun_end(self, config: DictConfig, **kwargs) -> None:
+        sweep_dir = Path(config.hydra.sweep.dir)
+        try:
+            text = table(sweep_dir)
+        except ConfigError as error:  # no job wrote results (every job refused before its run dir)
+            text = str(error)
+        (sweep_dir / "summary.md").write_text(text + "\n")
+        rows = collect(sweep_dir) if sweep_dir.is_dir() else []
+        unfinished[:] = [row for row in rows if row.get("status") in ("failed", "interrupted")]
+        print(f"zoo: sweep of {len(rows)} jobs, {len(unfinished)} failed or interrupted: {sweep_dir / 'summary.md'}", file=sys.stderr)
