@@ -8,40 +8,21 @@ file or the new one, never a part. The folder is fsynced too, so the rename itse
 power cut.
 """
 
-import os
 from pathlib import Path
 
 import lightning as L
 from lightning.pytorch.callbacks import Checkpoint
 
-
-def fsync(path: Path) -> None:
-    """Flush a file (or a folder's entries) to the disk."""
-    descriptor = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(descriptor)
-    finally:
-        os.close(descriptor)
+from zoo.atomic import write_atomically
 
 
 def save_atomically(trainer: L.Trainer, path: Path) -> None:
-    """``trainer.save_checkpoint`` to ``path`` through a temporary file in the same folder.
-
-    Collective under DDP (every rank calls it; rank 0 writes). On failure (a full disk) the
-    temporary file is removed and the previous ``path`` is left as it was.
-    """
-    path = Path(path)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        trainer.save_checkpoint(tmp, weights_only=False)  # the whole state: optimizers, loops, callbacks
-        if trainer.is_global_zero:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            fsync(tmp)
-            os.replace(tmp, path)
-            fsync(path.parent)
-    finally:
-        if trainer.is_global_zero and tmp.exists():
-            tmp.unlink()
+    """``trainer.save_checkpoint`` to ``path`` through zoo.atomic: collective under DDP (every rank
+    calls it; rank 0 writes). On failure the previous ``path`` is left as it was."""
+    if trainer.is_global_zero:
+        write_atomically(Path(path), lambda tmp: trainer.save_checkpoint(tmp, weights_only=False))  # the whole state
+    else:
+        trainer.save_checkpoint(path, weights_only=False)  # a collective call; only rank 0 writes
     trainer.strategy.barrier()
 
 
@@ -71,8 +52,7 @@ class PeriodicCheckpoint(Checkpoint):
         self._last_saved = pl_module.global_step
 
     def on_train_batch_end(self, trainer, pl_module, outputs, batch, batch_idx) -> None:
-        iteration_done = pl_module.global_step % pl_module.steps_per_iteration == 0
-        if self.enabled and iteration_done and pl_module.iteration % self.every_n_iters == 0 and pl_module.global_step != self._last_saved:
+        if self.enabled and pl_module.between_iterations and pl_module.iteration % self.every_n_iters == 0 and pl_module.global_step != self._last_saved:
             self.save(trainer, pl_module)
 
     def on_train_end(self, trainer, pl_module) -> None:

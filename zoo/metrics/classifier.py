@@ -24,7 +24,8 @@ from hydra.utils import get_class
 from torch import Tensor, nn
 
 from zoo.errors import ConfigError
-from zoo.metrics.reference import arguments_of, cache_dir, dataset_id, split_datamodule, write_atomically
+from zoo.atomic import write_atomically
+from zoo.metrics.reference import arguments_of, cache_dir, dataset_id, split_datamodule
 
 
 @dataclass

@@ -25,6 +25,7 @@ from hydra.utils import get_class
 from omegaconf import DictConfig, OmegaConf
 from torch import Tensor
 
+from zoo.atomic import write_atomically
 from zoo.errors import ConfigError
 from zoo.factory import build
 
@@ -143,12 +144,3 @@ class GivenImages:
 
     def count(self) -> int:
         return len(self._images)
-
-
-def write_atomically(path: Path, write) -> None:
-    """``write(tmp)`` then rename to ``path``: a concurrent reader (another rank, another
-    evaluation) never sees half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-    write(tmp)
-    tmp.replace(path)

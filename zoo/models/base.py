@@ -134,6 +134,12 @@ class GANModule(L.LightningModule):
         return self.global_step // self.steps_per_iteration
 
     @property
+    def between_iterations(self) -> bool:
+        """Whether the optimizer steps so far make whole generator iterations (none is half done):
+        where a checkpoint or a stop leaves a state the uninterrupted run also passes through."""
+        return self.global_step % self.steps_per_iteration == 0
+
+    @property
     def progress(self) -> float:
         """Fraction of the training budget done, in [0, 1], for annealed schedules."""
         trainer = self.trainer
