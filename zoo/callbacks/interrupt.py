@@ -18,7 +18,7 @@ class GracefulStop(L.Callback):
     """Turns SIGTERM / SIGINT into ``trainer.should_stop`` at the next iteration boundary.
 
     After training, ``received`` names the signal that stopped it (None when none did). Under DDP
-    the ranks agree on stopping (a signal to any rank stops all) at every iteration boundary.
+    the ranks agree on stopping (a signal to any rank stops all) at the next logging iteration.
     """
 
     def __init__(self):
@@ -36,10 +36,14 @@ class GracefulStop(L.Callback):
         self._previous = {signum: signal.signal(signum, self._handle) for signum in SIGNALS}
 
     def on_train_batch_end(self, trainer, pl_module, outputs, batch, batch_idx) -> None:
-        if pl_module.global_step % pl_module.steps_per_iteration:
+        if not pl_module.between_iterations:
             return  # inside an iteration (a critic-only batch): finish it first
         asked = self.received is not None
         if trainer.world_size > 1:
+            # The ranks must agree, which costs a collective: ask at logging iterations only, not
+            # at every step (a scheduler's grace period is far longer than log_every_n_steps).
+            if pl_module.iteration % trainer.log_every_n_steps:
+                return
             asked = trainer.strategy.reduce_boolean_decision(asked, all=False)
         if asked:
             self.received = self.received or signal.SIGTERM
