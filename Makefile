@@ -6,7 +6,8 @@ STAMP  := $(VENV)/.installed
 ARGS   ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help install train test test-slow test-full clean
+.PHONY: help install train test test-slow test-full clean tables \
+	table-pacgan table-veegan table-wgan-toy table-infogan table-stacked-mnist table-fdiv table-lucic
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -34,6 +35,81 @@ test-slow: install  ## run only the slow tests (full-length training checks)
 
 test-full: install  ## run every test, slow ones included
 	$(PY) -m pytest
+
+# --- Published tables (docs/results/<table>.md): each target runs its sweep, then zoo.table. ------
+# Every table runs SEEDS; its sweep runs JOBS jobs in parallel (Hydra's joblib launcher, each job
+# with cores / JOBS threads). By default a table runs its CPU-reduced budget (the <TABLE>_CPU
+# overrides below, stated on the page); FULL=1 runs the papers' own budgets (GPU-scale: add
+# TRAINER=gpu). A failed or diverged job is a row of the table, not the end of the sweep.
+, := ,
+space := $(subst ,, )
+SEEDS     ?= 0,1,2,3,4
+JOBS      ?= 2
+FULL      ?=
+TRAINER   ?= cpu
+DATA_ROOT ?= $(if $(wildcard ../shared/data/MNIST),../shared/data,data)
+SWEEPS    := outputs/tables
+STAMP_NOW := $(shell date +%Y-%m-%d_%H-%M-%S)
+# The CPU-reduced budgets (generator iterations), chosen so that each table takes about an hour or
+# less on 2 cores; the measured times are on each page.
+PACGAN_CPU  ?= iterations=3000 eval_every=1000
+VEEGAN_CPU  ?= iterations=3000 eval_every=1000
+WGANTOY_CPU ?= iterations=1000 eval_every=500
+INFOGAN_CPU ?= iterations=1500 eval_every=500
+STACKED_CPU ?= iterations=2000 eval_every=1000
+LUCIC_CPU   ?= iterations=300 eval_every=300 scoring.backbone=classifier callbacks.fidelity.metrics=[fid] callbacks.fidelity.progress=false
+LUCIC_FULL  ?= callbacks.fidelity.metrics=[fid] callbacks.fidelity.progress=false
+# $(call sweep,<folder>,<overrides>): one multirun into $(SWEEPS)/<folder>/<start time>.
+sweep = -$(PY) -m zoo.train -m $(2) seed=$(SEEDS) trainer=$(TRAINER) hydra/launcher=joblib \
+	hydra.launcher.n_jobs=$(JOBS) hydra.sweep.dir=$(SWEEPS)/$(1)/$(STAMP_NOW)
+# $(call page,<table>,<paper>,<folders>,<by>): the table of those sweeps as docs/results/<table>.md.
+page = $(PY) -m zoo.table 'dirs=[$(3)]' paper=$(2) by=$(if $(4),$(4),[experiment]) out=docs/results/$(1) \
+	overwrite=true \
+	command='"make table-$(1)$(if $(FULL), FULL=1) TRAINER=$(TRAINER) SEEDS=$(SEEDS) JOBS=$(JOBS)$(if $(ZOO_ROWS),, ZOO_ROWS=)"'
+PACGAN  := $(subst $(space),$(,),$(foreach d,ring grid,$(foreach r,gan ali pacgan2 pacgan4,pacgan/$(d)_$(r))))
+VEEGAN  := veegan/ring_gan,veegan/ring_ali,veegan/grid_gan,veegan/grid_ali
+WGANTOY := wgan_gp_toy/ring_wgan_gp,wgan_gp_toy/ring_wgan,wgan_gp_toy/grid_wgan_gp,wgan_gp_toy/grid_wgan
+FDIV    := kl,reverse_kl,pearson,neyman,hellinger,jensen_shannon,gan,total_variation
+LUCIC   := mnist_gan,mnist_lsgan,mnist_wgan,mnist_wgan_gp,mnist_sngan,mnist_hinge,mnist_fgan
+# The zoo's own tuned presets of every variant, beside the PacGAN rows (ZOO_ROWS= leaves them out:
+# the PacGAN rows alone take about half the time).
+ZOO_ROWS ?= yes
+ZOO_RING := ring8_gan,ring8_wgan,ring8_wgan_gp,ring8_sngan,ring8_lsgan,ring8_hinge,ring8_fgan,ring8_ebgan,ring8_infogan,ring8_vaegan,ring8_bigan
+ZOO_GRID := grid25_gan,grid25_wgan,grid25_wgan_gp,grid25_sngan,grid25_lsgan,grid25_hinge,grid25_fgan,grid25_bigan
+
+tables: table-fdiv table-wgan-toy table-pacgan table-veegan table-infogan table-stacked-mnist table-lucic  ## every published table (hours on a CPU)
+
+table-pacgan: install  ## PacGAN Table 1 (ring, grid) + every zoo variant's row -> docs/results/pacgan.md
+	$(call sweep,pacgan,experiment=$(PACGAN) $(if $(FULL),,$(PACGAN_CPU)))
+	$(if $(ZOO_ROWS),$(call sweep,zoo-mixtures,experiment=$(ZOO_RING)$(,)$(ZOO_GRID)))
+	$(call page,pacgan,pacgan,$(SWEEPS)/pacgan/$(STAMP_NOW)$(if $(ZOO_ROWS),$(,)$(SWEEPS)/zoo-mixtures/$(STAMP_NOW)))
+
+table-veegan: install  ## VEEGAN Table 1 (GAN and ALI rows) -> docs/results/veegan.md
+	$(call sweep,veegan,experiment=$(VEEGAN) $(if $(FULL),,$(VEEGAN_CPU)))
+	$(call page,veegan,veegan,$(SWEEPS)/veegan/$(STAMP_NOW))
+
+table-wgan-toy: install  ## WGAN-GP's toy (8 and 25 Gaussians; clipping vs GP) -> docs/results/wgan-toy.md
+	$(call sweep,wgan-toy,experiment=$(WGANTOY) $(if $(FULL),,$(WGANTOY_CPU)))
+	$(call page,wgan-toy,wgan_toy,$(SWEEPS)/wgan-toy/$(STAMP_NOW))
+
+table-infogan: install  ## InfoGAN on MNIST: the code's matched error -> docs/results/infogan.md
+	$(call sweep,infogan,experiment=mnist_infogan ++dataset.root=$(DATA_ROOT) $(if $(FULL),,$(INFOGAN_CPU)))
+	$(call page,infogan,infogan,$(SWEEPS)/infogan/$(STAMP_NOW))
+
+table-stacked-mnist: install  ## Stacked MNIST: DCGAN, PacDCGAN2 modes of 1,000 -> docs/results/stacked-mnist.md
+	$(call sweep,stacked-mnist,experiment=stacked_mnist/dcgan$(,)stacked_mnist/pacdcgan2 ++dataset.root=$(DATA_ROOT) $(if $(FULL),,$(STACKED_CPU)))
+	$(call page,stacked-mnist,stacked_mnist,$(SWEEPS)/stacked-mnist/$(STAMP_NOW))
+
+table-fdiv: install  ## the 8 f-divergence estimates against their closed forms -> docs/results/fdiv.md
+	-$(PY) -m zoo.fdiv -m divergence=$(FDIV) seed=$(SEEDS) hydra/launcher=joblib hydra.launcher.n_jobs=$(JOBS) \
+		hydra.sweep.dir=$(SWEEPS)/fdiv/$(STAMP_NOW)
+	$(call page,fdiv,fdiv,$(SWEEPS)/fdiv/$(STAMP_NOW),[divergence])
+
+table-lucic: install  ## Lucic et al. 2018 FID on MNIST and Fashion-MNIST -> docs/results/lucic.md
+	$(call sweep,lucic,experiment=$(LUCIC) dataset=mnist$(,)fashion_mnist ++dataset.root=$(DATA_ROOT) $(if $(FULL),$(LUCIC_FULL),$(LUCIC_CPU)))
+	$(call sweep,lucic-mm,experiment=mnist_gan loss=minimax dataset=mnist$(,)fashion_mnist ++dataset.root=$(DATA_ROOT) \
+		$(if $(FULL),$(LUCIC_FULL),$(LUCIC_CPU)))
+	$(call page,lucic,lucic,$(SWEEPS)/lucic/$(STAMP_NOW)$(,)$(SWEEPS)/lucic-mm/$(STAMP_NOW),[experiment$(,)loss])
 
 clean:  ## remove run outputs and caches (keeps .venv)
 	rm -rf outputs multirun .pytest_cache lightning_logs

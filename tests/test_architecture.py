@@ -17,7 +17,7 @@ from tests.test_experiments import run_preset
 from zoo.data.mixtures import Ring
 
 PACKAGE = Path(__file__).resolve().parent.parent / "zoo"
-ENTRY_POINTS = {"zoo.train", "zoo.eval", "zoo.sample", "zoo.classifier", "zoo.collect"}
+ENTRY_POINTS = {"zoo.train", "zoo.eval", "zoo.sample", "zoo.classifier", "zoo.collect", "zoo.table", "zoo.fdiv"}
 
 
 def module_name(path: Path) -> str:

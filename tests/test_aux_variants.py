@@ -94,11 +94,11 @@ def test_info_bound_is_log_k_for_a_perfect_categorical_posterior_and_zero_for_an
     categories = torch.tensor([0, 3, 1, 2])
     empty = torch.zeros(4, 0)
     perfect = torch.nn.functional.one_hot(categories, 4).float() * 1e4
-    assert losses.info_lower_bound(perfect, categories, empty, empty, empty).item() == pytest.approx(math.log(4))
-    assert losses.info_lower_bound(torch.zeros(4, 4), categories, empty, empty, empty).item() == pytest.approx(0.0, abs=1e-6)
-    # Continuous part: log N(c; mean, var) + log 2, here with var = 1 and c = mean.
+    assert losses.info_lower_bound(perfect, categories, empty, empty).item() == pytest.approx(math.log(4))
+    assert losses.info_lower_bound(torch.zeros(4, 4), categories, empty, empty).item() == pytest.approx(0.0, abs=1e-6)
+    # Continuous part: log N(c; mean, 1) + log 2 (Q's standard deviation is fixed at 1), here c = mean.
     c = torch.zeros(4, 1)
-    continuous = losses.info_lower_bound(torch.zeros(4, 4), categories, c, c, c).item()
+    continuous = losses.info_lower_bound(torch.zeros(4, 4), categories, c, c).item()
     assert continuous == pytest.approx(-0.5 * math.log(2 * math.pi) + math.log(2))
 
 
@@ -128,9 +128,9 @@ def test_probes_read_separable_labels():
 
 def test_continuous_weight_scales_only_the_continuous_part_of_the_info_bound():
     categories = torch.tensor([0, 1])
-    logits, mean, log_var, codes = torch.randn(2, 3), torch.randn(2, 2), torch.randn(2, 2), torch.rand(2, 2)
-    full = losses.info_lower_bound(logits, categories, mean, log_var, codes)
-    categorical = losses.info_lower_bound(logits, categories, mean, log_var, codes, continuous_weight=0.0)
+    logits, mean, codes = torch.randn(2, 3), torch.randn(2, 2), torch.rand(2, 2)
+    full = losses.info_lower_bound(logits, categories, mean, codes)
+    categorical = losses.info_lower_bound(logits, categories, mean, codes, continuous_weight=0.0)
     assert categorical.item() == pytest.approx(math.log(3) - torch.nn.functional.cross_entropy(logits, categories).item(), rel=1e-6)
-    tenth = losses.info_lower_bound(logits, categories, mean, log_var, codes, continuous_weight=0.1)
+    tenth = losses.info_lower_bound(logits, categories, mean, codes, continuous_weight=0.1)
     assert (tenth - categorical).item() == pytest.approx(0.1 * (full - categorical).item(), rel=1e-5)

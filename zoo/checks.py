@@ -93,12 +93,14 @@ RULES: dict[str, Rule] = {
     "net.discriminator.width": WHOLE,
     "model.n_critic": WHOLE,
     "model.n_fixed": WHOLE,
+    "model.pack": WHOLE,
     "model.instance_noise": NON_NEGATIVE,
     "model.clip": POSITIVE,
     "model.gp_weight": NON_NEGATIVE,
     "model.margin": POSITIVE,
     "model.pt_weight": NON_NEGATIVE,
     "model.gamma": NON_NEGATIVE,
+    "model.fake_weight": NON_NEGATIVE,
     "model.info_weight": NON_NEGATIVE,
     "model.continuous_weight": NON_NEGATIVE,
     "model.n_categories": WHOLE,
@@ -138,6 +140,9 @@ def check_config(cfg: DictConfig) -> None:
         if isinstance(optimizer.get("betas"), list):
             for i, beta in enumerate(optimizer["betas"]):
                 check_value(f"{path}.betas[{i}]", beta, Rule("number", low=0, high=1, open=False))
+    pack, batch_size = OmegaConf.select(cfg, "model.pack", default=1), OmegaConf.select(cfg, "dataset.batch_size", default=None)
+    if isinstance(batch_size, int) and batch_size % pack:
+        raise ConfigError(f"dataset.batch_size={batch_size} is not divisible by model.pack={pack}: D judges each batch in groups of model.pack samples")
     if cfg.iterations is None and not cfg.trainer.get("max_epochs"):
         raise ConfigError("no training budget: set iterations (generator updates) or trainer.max_epochs")
     devices = cfg.trainer.get("devices")

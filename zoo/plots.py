@@ -57,3 +57,42 @@ def scatter_over_modes(samples: Tensor, modes: Tensor, sigma: float, path: Path,
     picture = np.asarray(fig.canvas.buffer_rgba())[..., :3].copy()
     plt.close(fig)
     return picture
+
+
+def table_chart(
+    title: str,
+    labels: list[str],
+    zoo: list[tuple[float, float] | None],
+    paper: list[tuple[float, float | None] | None],
+    pictures: list[Path | None],
+    path: Path,
+) -> None:
+    """A paper table's headline column as a bar chart (the zoo's mean +- std as bars, the published
+    value as a black diamond with its spread), over one picture per row (a run's final samples)."""
+    shown = [(label, picture) for label, picture in zip(labels, pictures) if picture is not None]
+    columns = max(1, min(len(shown), 6))
+    picture_rows = -(-len(shown) // columns)
+    figure = plt.figure(figsize=(max(6.0, 1.1 * len(labels) + 2), 3.2 + 2.2 * picture_rows))
+    grid = figure.add_gridspec(1 + picture_rows, columns, height_ratios=[3.2] + [2.2] * picture_rows)
+    axes = figure.add_subplot(grid[0, :])
+    x = np.arange(len(labels))
+    means = [bar[0] if bar else np.nan for bar in zoo]
+    axes.bar(x, means, yerr=[bar[1] if bar else 0 for bar in zoo], color="tab:blue", alpha=0.8, capsize=3, label="zoo (mean +- std)")
+    marked = [(i, value) for i, value in enumerate(paper) if value is not None]
+    if marked:
+        axes.errorbar(
+            [i for i, _ in marked], [v[0] for _, v in marked], yerr=[v[1] or 0 for _, v in marked],
+            fmt="D", color="black", capsize=3, label="paper",
+        )
+    axes.set_xticks(x, labels, rotation=30, ha="right", fontsize=8)
+    axes.set_title(title, fontsize=10)
+    axes.legend(fontsize=8)
+    for index, (label, picture) in enumerate(shown):
+        cell = figure.add_subplot(grid[1 + index // columns, index % columns])
+        cell.imshow(plt.imread(picture))
+        cell.set_title(label, fontsize=8)
+        cell.axis("off")
+    figure.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    figure.savefig(path, dpi=80)
+    plt.close(figure)

@@ -122,7 +122,9 @@ def summary(results: dict, output_dir: Path) -> str:
         scores = ", ".join(f"{name.removeprefix('val/')} {results[name]:.3f}" for name in ("val/fid", "val/kid", "val/is") if name in results)
         best = f" (best FID {results['val/fid_best']:.3f} at iteration {results['val/best_iteration']:.0f}: checkpoints/best.ckpt)" if "val/fid_best" in results else ""
         lines.append(f"  {scores}{best}")
-    if results.get("val/modes") is not None:
+    if results.get("val/modes") is not None and "val/hq_pct" not in results:  # Stacked MNIST: of 1,000
+        lines.append(f"  modes covered {results['val/modes']:.0f} of {results.get('val/modes_total', 1000):.0f}, KL {results.get('val/kl', float('nan')):.3f}")
+    elif results.get("val/modes") is not None:
         lines.append(
             f"  modes captured {results['val/modes']:.0f}, high-quality samples {results['val/hq_pct']:.1f}%, "
             f"reverse KL {results['val/reverse_kl']:.3f}"

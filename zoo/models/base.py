@@ -29,7 +29,7 @@ from torch import Tensor, nn
 from torch.optim import Optimizer
 
 from zoo import rng
-from zoo.errors import Divergence
+from zoo.errors import ConfigError, Divergence
 
 OptimizerFactory = Callable[..., Optimizer]
 Terms = dict[str, Tensor]
@@ -88,12 +88,14 @@ class GANModule(L.LightningModule):
         n_critic: discriminator updates per generator update (WGAN uses 5), each on its own batch.
         n_fixed: size of the fixed noise batch that every sample picture is drawn from, so
             pictures from successive epochs show the same latent points.
+        pack: PacGAN's m (Lin et al. 2018): D, built with the same ``pack``, judges m samples at once.
     """
 
     updates: tuple[Update, ...] = (
         Update("discriminator", "d_optimizer", "d_step", "d_loss", critic=True),
         Update("generator", "g_optimizer", "g_step", "g_loss"),
     )
+    packable = True  # False where the variant reads D per sample (a Q head, D's features, an autoencoder)
 
     def __init__(
         self,
@@ -103,8 +105,12 @@ class GANModule(L.LightningModule):
         d_optimizer: OptimizerFactory,
         n_critic: int = 1,
         n_fixed: int = 64,
+        pack: int = 1,
     ):
         super().__init__()
+        if pack > 1 and not self.packable:
+            raise ConfigError(f"model.pack={pack}: {type(self).__name__} reads its discriminator sample by sample, so it cannot pack; packing works with gan (every loss), wgan, wgan_gp, sngan and bigan")
+        self.pack = pack
         self.automatic_optimization = False
         self.generator, self.discriminator = generator, discriminator
         self.g_optimizer, self.d_optimizer = g_optimizer, d_optimizer
@@ -113,11 +119,10 @@ class GANModule(L.LightningModule):
         self.latent_dim = generator.latent_dim
         self.last_terms: dict[str, float] = {}  # the terms of the last logging step, as numbers
         self.steps_at_start: int | None = None  # global_step when training (re)started
-        fixed = torch.randn(n_fixed, self.latent_dim, generator=torch.Generator().manual_seed(0))
-        self.register_buffer("fixed_noise", fixed)
-        # Divergence watch, on the device so that no step waits for it: whether every loss so far
-        # was finite, and how many optimizer steps were taken while it was (so the first
-        # non-finite one is known). Read by check_finite() at logging steps and before checkpoints.
+        self.register_buffer("fixed_noise", torch.randn(n_fixed, self.latent_dim, generator=torch.Generator().manual_seed(0)))
+        # Divergence watch, on the device so that no step waits for it: whether every loss so far was
+        # finite, and how many optimizer steps were taken while it was (so the first non-finite one
+        # is known). Read by check_finite() at logging steps and before checkpoints.
         self.register_buffer("_all_finite", torch.ones((), dtype=torch.bool), persistent=False)
         self.register_buffer("_finite_steps", torch.zeros((), dtype=torch.long), persistent=False)
 
@@ -159,10 +164,8 @@ class GANModule(L.LightningModule):
         return self.generator(z)
 
     def sample(self, n: int | None = None, z: Tensor | None = None, batch_size: int = 1024, seed: int | None = None) -> Tensor:
-        """Generator samples in data space, in eval mode (batch norm uses its running stats).
-
-        Give either ``n`` (fresh noise, reproducible with ``seed``) or the noise ``z`` itself.
-        """
+        """Generator samples in data space, in eval mode (batch norm uses its running stats), of
+        ``n`` fresh noise vectors (reproducible with ``seed``) or of the noise ``z`` itself."""
         if z is None:
             rng = None if seed is None else torch.Generator(device=self.device).manual_seed(seed)
             z = self.noise(n, rng)
@@ -219,7 +222,10 @@ class GANModule(L.LightningModule):
         with self.toggled_optimizer(optimizer):
             terms = getattr(self, update.step)(batch)
             optimizer.zero_grad(set_to_none=True)
-            self.manual_backward(terms[update.loss])
+            # Backward outside autocast: Lightning runs the step inside it, and on CPU the backward
+            # of a double-backward graph (the gradient penalty) would otherwise run in bf16.
+            with torch.autocast(self.device.type, enabled=False):
+                self.manual_backward(terms[update.loss])
             optimizer.step()
         if update.after is not None:
             getattr(self, update.after)()

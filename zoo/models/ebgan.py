@@ -25,6 +25,8 @@ class EBGAN(GANModule):
         pt_weight: weight of the pulling-away term in G's loss (the paper's 0.1); 0 is plain EBGAN.
     """
 
+    packable = False  # the energy is one sample's reconstruction error
+
     def __init__(self, *args, margin: float = 1.0, pt_weight: float = 0.1, **kwargs):
         super().__init__(*args, **kwargs)
         self.margin, self.pt_weight = margin, pt_weight

@@ -8,7 +8,9 @@ Three networks and three updates per batch, in the order of the paper's Algorith
 - encoder:       L_prior + L_llike          (KL to N(0, I) plus the feature reconstruction error)
 - decoder (= G): gamma * L_llike - L_GAN    (on reconstructions and on prior samples alike)
 - discriminator: L_GAN                      (real against reconstructions and prior samples)
-The GAN objective does not reach the encoder, as in the paper.
+The GAN objective does not reach the encoder, as in the paper. In L_GAN each fake term weighs as
+much as the real one (log Dis(x) + log(1 - Dis(Dec(z))) + log(1 - Dis(Dec(Enc(x)))), eq. 5 and
+Algorithm 1); ``fake_weight`` 0.5 averages the two fake terms instead.
 """
 
 from collections.abc import Callable
@@ -34,6 +36,8 @@ class VAEGAN(GANModule):
         d_loss, g_loss: the GAN's logit losses (the loss group).
         gamma: weight of the feature reconstruction error against the GAN objective in the
             decoder's loss (the paper's gamma).
+        fake_weight: weight of each of D's two fake terms (reconstructions, prior samples)
+            against the real term's 1: the paper's 1; 0.5 averages them.
     """
 
     # The paper's Algorithm 1 order: encoder, decoder, discriminator, one step each per batch.
@@ -42,6 +46,7 @@ class VAEGAN(GANModule):
         Update("generator", "g_optimizer", "g_step", "g_loss"),
         Update("discriminator", "d_optimizer", "d_step", "d_loss", critic=True),
     )
+    packable = False  # the feature reconstruction loss reads D's features sample by sample
 
     def __init__(
         self,
@@ -51,11 +56,12 @@ class VAEGAN(GANModule):
         d_loss: Callable[..., Tensor],
         g_loss: Callable[[Tensor], Tensor],
         gamma: float = 1.0,
+        fake_weight: float = 1.0,
         **kwargs,
     ):
         super().__init__(*args, **kwargs)
         self.encoder, self.e_optimizer = encoder(gaussian=True), e_optimizer
-        self.d_loss, self.g_loss, self.gamma = d_loss, g_loss, gamma
+        self.d_loss, self.g_loss, self.gamma, self.fake_weight = d_loss, g_loss, gamma, fake_weight
 
     def posterior(self, x: Tensor) -> tuple[Tensor, Tensor, Tensor]:
         """(z ~ q(z | x) by the reparameterisation trick, mean, log_var)."""
@@ -88,11 +94,13 @@ class VAEGAN(GANModule):
             fake = torch.cat([self.generator(z), self.generator(self.noise(len(real)))])
         real_logits, _ = self.discriminate(real)
         fake_logits, _ = self.discriminate(fake)
-        # Reconstructions and prior samples together are D's negatives, weighted like its positives.
-        return {"d_loss": self.d_loss(real_logits, fake_logits), "d_real": real_logits.mean(), "d_fake": fake_logits.mean()}
+        # The two equal-sized fake batches in one mean: twice the weight gives each its fake_weight.
+        loss = self.d_loss(real_logits, fake_logits, fake_weight=2 * self.fake_weight)
+        return {"d_loss": loss, "d_real": real_logits.mean(), "d_fake": fake_logits.mean()}
 
     def evaluate(self, datamodule, n: int = 2048) -> tuple[dict[str, float], dict[str, np.ndarray]]:
-        """Reconstruction errors of ``n`` held examples through the posterior mean, in eval
+        """Reconstruction errors of the first ``n`` examples of ``datamodule`` (the held split the
+        VariantEvaluation callback chose) through the posterior mean, in eval
         mode: in pixels (mean squared error per coordinate) and in D's l-th layer features (the
         training criterion); for images, a picture of inputs, their reconstructions and prior
         samples."""

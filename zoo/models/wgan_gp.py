@@ -10,6 +10,7 @@ from torch import Tensor, nn
 from zoo.errors import ConfigError
 from zoo.losses import gradient_penalty
 from zoo.models.gan import GAN
+from zoo.nets.pack import pack, unpack
 
 
 class WGANGP(GAN):
@@ -26,7 +27,9 @@ class WGANGP(GAN):
 
     def d_terms(self, real: Tensor, fake: Tensor) -> dict[str, Tensor]:
         terms = super().d_terms(real, fake)
-        penalty = gradient_penalty(self.discriminator, real, fake)
+        # Over D's packed inputs (PacGAN): one interpolate and one gradient norm per group of m.
+        m = self.pack
+        penalty = gradient_penalty(lambda packed: self.discriminator(unpack(packed, m)), pack(real, m), pack(fake, m))
         terms["d_loss"] = terms["d_loss"] + self.gp_weight * penalty
         terms["gradient_penalty"] = penalty
         return terms

@@ -11,6 +11,7 @@ stride-2 layer, so the supported sizes are 4 * 2^k (8, 16, 32, 64) and 28.
 from torch import Tensor, nn
 
 from zoo.nets.layers import apply_spectral_norm
+from zoo.nets.pack import Pack
 
 SIZES = (8, 16, 28, 32, 64)
 
@@ -87,15 +88,18 @@ def conv_ladder(data_shape: tuple[int, int, int], width: int = 64, batch_norm: b
 
 class DCGANDiscriminator(nn.Module):
     """Image -> one logit. ``batch_norm=False`` gives the critic that gradient penalties need;
-    ``spectral_norm=True`` normalises every conv layer (Miyato et al. 2018)."""
+    ``spectral_norm=True`` normalises every conv layer (Miyato et al. 2018). ``pack`` (PacGAN):
+    one logit per ``pack`` consecutive images, stacked along the channels (zoo.nets.pack)."""
 
-    def __init__(self, data_shape: tuple[int, int, int], width: int = 64, batch_norm: bool = True, spectral_norm: bool = False):
+    def __init__(self, data_shape: tuple[int, int, int], width: int = 64, batch_norm: bool = True, spectral_norm: bool = False, pack: int = 1):
         super().__init__()
-        self.features, ch, start = conv_ladder(data_shape, width, batch_norm)
+        channels, size, _ = image_shape(data_shape)
+        self.pack = Pack(pack)  # no parameters: the state dict is the unpacked one's
+        self.features, ch, start = conv_ladder((pack * channels, size, size), width, batch_norm)
         self.head = nn.Conv2d(ch, 1, start, 1, 0)  # start x start -> 1x1
         self.apply(init_dcgan_weights)
         if spectral_norm:
             apply_spectral_norm(self)
 
     def forward(self, x: Tensor) -> Tensor:
-        return self.head(self.features(x)).flatten()
+        return self.head(self.features(self.pack(x))).flatten()

@@ -54,7 +54,8 @@ class DCGANEncoder(nn.Module):
 class QHead(nn.Module):
     """InfoGAN's Q head (Chen et al. 2016, section 6 and appendix C): on the discriminator trunk's
     features, one hidden layer (FC-BN-LeakyReLU, as in the paper's tables), then the categorical
-    code's logits and, for each continuous code, a Gaussian mean and log-variance.
+    code's logits and, for each continuous code, the mean of a Gaussian whose standard deviation is
+    fixed at 1 (the official MNIST code's ``fix_std=True``).
 
     ``in_features`` is the width of the trunk's (flattened) output, which only the built
     discriminator knows; the InfoGAN module measures it and calls this as a factory.
@@ -68,10 +69,10 @@ class QHead(nn.Module):
             nn.Linear(in_features, hidden),
             nn.BatchNorm1d(hidden),
             nn.LeakyReLU(0.2, True),
-            nn.Linear(hidden, n_categories + 2 * n_continuous),
+            nn.Linear(hidden, n_categories + n_continuous),
         )
 
-    def forward(self, features: Tensor) -> tuple[Tensor, Tensor, Tensor]:
-        """(logits (n, K), mean (n, C), log_var (n, C))."""
+    def forward(self, features: Tensor) -> tuple[Tensor, Tensor]:
+        """(logits (n, K), mean (n, C))."""
         out = self.net(features)
-        return out.split([self.n_categories, self.n_continuous, self.n_continuous], dim=1)
+        return out.split([self.n_categories, self.n_continuous], dim=1)

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from torch import Tensor, nn
 
 from zoo.nets.layers import apply_spectral_norm
+from zoo.nets.pack import Pack
 
 
 def _stack(sizes: Sequence[int], activation: type[nn.Module], **kwargs) -> list[nn.Module]:
@@ -49,12 +50,15 @@ class MLPDiscriminator(nn.Module):
 
     Split into ``features`` (the trunk) and ``head`` (the last linear layer), so variants that need
     the discriminator's features (a Q head, a feature-space reconstruction loss) can reach them.
+
+    ``pack`` (PacGAN, zoo.nets.pack): one logit per ``pack`` consecutive samples, their flattened
+    coordinates concatenated into one input of ``pack`` times the width.
     """
 
-    def __init__(self, data_shape: Sequence[int], hidden: int = 128, depth: int = 3, spectral_norm: bool = False):
+    def __init__(self, data_shape: Sequence[int], hidden: int = 128, depth: int = 3, spectral_norm: bool = False, pack: int = 1):
         super().__init__()
         self.features = nn.Sequential(
-            nn.Flatten(), *_stack([math.prod(data_shape)] + [hidden] * depth, nn.LeakyReLU, negative_slope=0.2)
+            Pack(pack, flatten=True), *_stack([pack * math.prod(data_shape)] + [hidden] * depth, nn.LeakyReLU, negative_slope=0.2)
         )
         self.head = nn.Linear(hidden, 1)
         if spectral_norm:
