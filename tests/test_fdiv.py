@@ -12,7 +12,8 @@ from hydra import compose, initialize_config_dir
 from tests.conftest import run_cli
 from zoo.cli import CONFIG_DIR
 from zoo.errors import ConfigError
-from zoo.fdiv import GENERATORS, Gaussian, fdiv, true_divergence
+from zoo.fdiv import fdiv
+from zoo.metrics.divergences import GENERATORS, Gaussian, true_divergence
 from zoo.losses import F_DIVERGENCES
 
 P, Q = Gaussian(0.0, 1.0), Gaussian(1.0, 1.0)
