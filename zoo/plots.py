@@ -1,5 +1,6 @@
 """Pictures of samples: image grids (torchvision) and 2-D scatter plots over the true modes."""
 
+import textwrap
 from pathlib import Path
 
 import matplotlib
@@ -72,7 +73,7 @@ def table_chart(
     shown = [(label, picture) for label, picture in zip(labels, pictures) if picture is not None]
     columns = max(1, min(len(shown), 6))
     picture_rows = -(-len(shown) // columns)
-    figure = plt.figure(figsize=(max(6.0, 1.1 * len(labels) + 2), 3.2 + 2.2 * picture_rows))
+    figure = plt.figure(figsize=(max(9.0, 1.1 * len(labels) + 3), 3.2 + 2.2 * picture_rows))
     grid = figure.add_gridspec(1 + picture_rows, columns, height_ratios=[3.2] + [2.2] * picture_rows)
     axes = figure.add_subplot(grid[0, :])
     x = np.arange(len(labels))
@@ -85,8 +86,8 @@ def table_chart(
             fmt="D", color="black", capsize=3, label="paper",
         )
     axes.set_xticks(x, labels, rotation=30, ha="right", fontsize=8)
-    axes.set_title(title, fontsize=10)
-    axes.legend(fontsize=8)
+    axes.set_title(textwrap.fill(title, 90), fontsize=9)
+    axes.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.0, 1.0))
     for index, (label, picture) in enumerate(shown):
         cell = figure.add_subplot(grid[1 + index // columns, index % columns])
         cell.imshow(plt.imread(picture))
