@@ -228,10 +228,11 @@ def sweep_seconds(roots: list[Path]) -> float:
 
 
 def provenance() -> dict[str, str]:
-    """The commit (with -dirty when the tree has changes) and the machine this ran on."""
+    """The commit (with -dirty when the code has uncommitted changes) and the machine this ran on."""
     try:
         commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=True).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], capture_output=True, text=True, check=True).stdout.strip()
+        # Dirty only where the code differs (the pages and results being written do not count).
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no", "--", "zoo", "conf", "Makefile"], capture_output=True, text=True, check=True).stdout.strip()
         commit += "-dirty" if dirty else ""
     except (OSError, subprocess.CalledProcessError):
         commit = "unknown (not a git checkout)"
