@@ -27,7 +27,7 @@ $(STAMP): pyproject.toml
 train: install  ## train the default experiment (NS-GAN on the 8-Gaussian ring, CPU, < 2 min)
 	$(PY) -m zoo.train experiment=ring8_gan $(ARGS)
 
-test: install  ## run the fast test suite (about 9 minutes on 2 CPU cores)
+test: install  ## run the fast test suite (about 12 minutes on 2 CPU cores)
 	$(PY) -m pytest -m "not slow"
 
 test-slow: install  ## run only the slow tests (full-length training checks)
