@@ -13,12 +13,17 @@ from omegaconf import OmegaConf
 from zoo.errors import ConfigError
 
 
+def results_files(root: Path) -> list[Path]:
+    """Every results.json under ``root``, in natural order (a sweep's jobs 0, 1, 2, ..., 10 in job
+    order, not 0, 1, 10, 2)."""
+    natural = lambda path: [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", str(path))]  # noqa: E731
+    return sorted(root.rglob("results.json"), key=natural)
+
+
 def collect(root: Path) -> list[dict]:
     """One dict per results.json under ``root``: {"run": overrides or path, **results}."""
     rows = []
-    # Natural order, so a sweep's runs 0, 1, 2, ..., 10 come in job order.
-    natural = lambda path: [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", str(path))]  # noqa: E731
-    for results_path in sorted(root.rglob("results.json"), key=natural):
+    for results_path in results_files(root):
         overrides_path = results_path.parent / ".hydra" / "overrides.yaml"
         run = " ".join(OmegaConf.load(overrides_path)) if overrides_path.is_file() else str(results_path.parent)
         rows.append({"run": run, **json.loads(results_path.read_text())})

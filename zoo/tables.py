@@ -10,7 +10,6 @@ import csv
 import json
 import os
 import platform
-import re
 import statistics
 import subprocess
 from dataclasses import dataclass
@@ -21,6 +20,7 @@ from omegaconf import DictConfig, OmegaConf
 
 from zoo.errors import ConfigError
 from zoo.papers import Column, Paper
+from zoo.results import results_files
 
 # Numbers in results.json that are bookkeeping or training losses, not scores: a plain table
 # (no paper) leaves them out.
@@ -56,12 +56,11 @@ class Job:
 
 def read_jobs(roots: list[Path]) -> list[Job]:
     """Every job (a folder with results.json) under the sweep folders ``roots``, in job order."""
-    natural = lambda path: [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", str(path))]  # noqa: E731
     jobs = []
     for root in roots:
         if not root.is_dir():
             raise ConfigError(f"dirs: {root} is not a folder")
-        for results_path in sorted(root.rglob("results.json"), key=natural):
+        for results_path in results_files(root):
             folder = results_path.parent
             try:
                 results = json.loads(results_path.read_text())
@@ -287,5 +286,5 @@ def chart_data(rows: list[Row], paper: Paper) -> tuple[list[str], list, list, li
         labels.append(row.name)
         zoo.append((cell.mean, cell.std) if cell.values else None)
         published.append(paper.rows.get(row.name, {}).get(headline.title))
-        pictures.append(next((job.picture() for job in jobs if job.picture() is not None), None))
+        pictures.append(next((picture for job in jobs if (picture := job.picture()) is not None), None))
     return labels, zoo, published, pictures
