@@ -23,6 +23,15 @@ def image_shape(data_shape) -> tuple[int, int, int]:
     return tuple(data_shape)
 
 
+def halved_image(data_shape, halvings: int, net: str) -> tuple[int, int]:
+    """(channels, size / 2**halvings) of square images that ``halvings`` stride-2 layers halve
+    exactly (the fixed-depth nets: infogan, standard_cnn), or a refusal naming ``net``."""
+    channels, size, _ = image_shape(data_shape)
+    if size % 2**halvings:
+        raise ValueError(f"the {net} net needs an image size divisible by {2**halvings}, not {size}: choose net=dcgan")
+    return channels, size // 2**halvings
+
+
 def _ladder(size: int) -> tuple[int, int]:
     """(start, number of doublings) that build ``size``: 64 -> (4, 4), 28 -> (7, 2)."""
     if size not in SIZES:

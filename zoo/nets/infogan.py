@@ -11,15 +11,7 @@ mean (sigmoid). Weights N(0, 0.02), as in the official code.
 
 from torch import Tensor, nn
 
-from zoo.nets.dcgan import image_shape, init_dcgan_weights
-
-
-def _quarter(data_shape) -> tuple[int, int]:
-    """(channels, size / 4) of square images whose size two stride-2 layers halve exactly."""
-    channels, size, _ = image_shape(data_shape)
-    if size % 4:
-        raise ValueError(f"the infogan net needs an image size divisible by 4, not {size}: choose net=dcgan")
-    return channels, size // 4
+from zoo.nets.dcgan import halved_image, init_dcgan_weights
 
 
 class InfoGANGenerator(nn.Module):
@@ -27,7 +19,7 @@ class InfoGANGenerator(nn.Module):
 
     def __init__(self, latent_dim: int, data_shape, hidden: int = 1024, width: int = 64):
         super().__init__()
-        channels, quarter = _quarter(data_shape)
+        channels, quarter = halved_image(data_shape, 2, "infogan")
         self.latent_dim = latent_dim
         self.net = nn.Sequential(
             nn.Linear(latent_dim, hidden), nn.BatchNorm1d(hidden), nn.ReLU(True),
@@ -48,7 +40,7 @@ class InfoGANDiscriminator(nn.Module):
 
     def __init__(self, data_shape, hidden: int = 1024, width: int = 64, slope: float = 0.1):
         super().__init__()
-        channels, quarter = _quarter(data_shape)
+        channels, quarter = halved_image(data_shape, 2, "infogan")
         self.features = nn.Sequential(
             nn.Conv2d(channels, width, 4, 2, 1), nn.LeakyReLU(slope, True),
             nn.Conv2d(width, 2 * width, 4, 2, 1), nn.BatchNorm2d(2 * width), nn.LeakyReLU(slope, True),

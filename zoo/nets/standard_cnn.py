@@ -12,16 +12,8 @@ batch norm: model=sngan normalises every layer spectrally.
 
 from torch import Tensor, nn
 
-from zoo.nets.dcgan import image_shape, init_dcgan_weights
+from zoo.nets.dcgan import halved_image, init_dcgan_weights
 from zoo.nets.layers import apply_spectral_norm
-
-
-def _eighth(data_shape) -> tuple[int, int]:
-    """(channels, size / 8) of square images that three stride-2 layers halve exactly."""
-    channels, size, _ = image_shape(data_shape)
-    if size % 8:
-        raise ValueError(f"the standard_cnn net needs an image size divisible by 8, not {size}: choose net=dcgan")
-    return channels, size // 8
 
 
 class StandardCNNGenerator(nn.Module):
@@ -29,7 +21,7 @@ class StandardCNNGenerator(nn.Module):
 
     def __init__(self, latent_dim: int, data_shape, width: int = 64):
         super().__init__()
-        channels, start = _eighth(data_shape)
+        channels, start = halved_image(data_shape, 3, "standard_cnn")
         self.latent_dim = latent_dim
         ch = 8 * width  # 512
         layers: list[nn.Module] = [
@@ -53,7 +45,7 @@ class StandardCNNDiscriminator(nn.Module):
 
     def __init__(self, data_shape, width: int = 64, slope: float = 0.1, spectral_norm: bool = False):
         super().__init__()
-        channels, start = _eighth(data_shape)
+        channels, start = halved_image(data_shape, 3, "standard_cnn")
         layers: list[nn.Module] = []
         ch_in = channels
         for ch in (width, 2 * width, 4 * width):  # 64, 128, 256: a 3x3 conv, then a 4x4 stride-2 one
