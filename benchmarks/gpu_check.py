@@ -22,7 +22,7 @@ import zoo.data  # noqa: F401  (the ${zoo.data:...} resolver)
 from zoo.cli import CONFIG_DIR, quiet_start_up
 from zoo.losses import d_nonsaturating, g_nonsaturating
 from zoo.nets.dcgan import DCGANDiscriminator, DCGANGenerator
-from zoo.train import train
+from zoo.jobs.train import train
 
 VARIANTS = {  # variant -> overrides on digits at 32x32 with the DCGAN nets
     "gan": ["model=gan"],

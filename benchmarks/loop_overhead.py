@@ -19,7 +19,7 @@ from zoo.cli import CONFIG_DIR
 from zoo.data.mixtures import Ring
 from zoo.losses import d_nonsaturating, g_nonsaturating
 from zoo.nets.mlp import MLPDiscriminator, MLPGenerator
-from zoo.train import train
+from zoo.jobs.train import train
 
 
 def plain_loop(iterations: int) -> float:

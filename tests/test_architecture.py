@@ -3,6 +3,7 @@ hidden in functions), modules stay readable, and a variant with its own third ne
 module and one YAML (plus a preset) with no other file touched."""
 
 import ast
+import subprocess
 import sys
 import textwrap
 from pathlib import Path
@@ -17,7 +18,7 @@ from tests.test_experiments import run_preset
 from zoo.data.mixtures import Ring
 
 PACKAGE = Path(__file__).resolve().parent.parent / "zoo"
-ENTRY_POINTS = {"zoo.train", "zoo.eval", "zoo.sample", "zoo.classifier", "zoo.collect", "zoo.table", "zoo.fdiv"}
+ENTRY_POINTS = {"zoo.train", "zoo.eval", "zoo.sample", "zoo.classifier", "zoo.collect", "zoo.table", "zoo.fdiv", "zoo.report"}
 
 
 def module_name(path: Path) -> str:
@@ -78,10 +79,24 @@ def test_the_zoo_has_no_import_cycle():
     assert find_cycle(import_graph()) is None
 
 
-def test_nothing_imports_an_entry_point():
+def test_nothing_imports_an_entry_point_or_a_job():
+    """A command's job module (zoo.jobs.<command>) is reached only through its command's
+    zoo.cli.command, by name, after the config is composed."""
+    jobs = {name for name in MODULES if name.startswith("zoo.jobs.")}
     graph = import_graph()
     for name, imported in graph.items():
-        assert not (imported & ENTRY_POINTS - {name}), f"{name} imports the entry point(s) {imported & ENTRY_POINTS}"
+        assert not (imported & (ENTRY_POINTS | jobs) - {name}), f"{name} imports the entry point(s) {imported & (ENTRY_POINTS | jobs)}"
+
+
+@pytest.mark.parametrize("command", sorted(ENTRY_POINTS))
+def test_every_command_answers_help_without_importing_torch(command):
+    """--help only composes the config, so it answers at once (the issue's target: < 3 s), not
+    after seconds of importing torch and Lightning."""
+    done = subprocess.run([sys.executable, "-X", "importtime", "-m", command, "--help"], capture_output=True, text=True, timeout=120, cwd=PACKAGE.parent)
+    assert done.returncode == 0, done.stderr[-2000:]
+    imported = {line.rsplit("|", 1)[-1].strip() for line in done.stderr.splitlines() if line.startswith("import time:")}
+    assert imported and not imported & {"torch", "lightning", "matplotlib"}, imported & {"torch", "lightning", "matplotlib"}
+    assert "zoo" in done.stdout  # the help text itself
 
 
 def test_no_zoo_import_hides_inside_a_function():

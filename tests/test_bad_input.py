@@ -5,8 +5,8 @@ import pytest
 
 from tests.conftest import QUICK, compose_config, run_cli
 from zoo.errors import ConfigError
-from zoo.sample import sample
-from zoo.train import train
+from zoo.jobs.sample import sample
+from zoo.jobs.train import train
 
 
 def sample_to(run_dir):

@@ -28,7 +28,7 @@ from tests.conftest import QUICK, compose_config
 from zoo import losses
 from zoo.errors import ConfigError
 from zoo.nets.mlp import MLPDiscriminator
-from zoo.train import train
+from zoo.jobs.train import train
 
 CLOSED_FORMS = {
     "kl": 0.5,

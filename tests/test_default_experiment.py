@@ -5,7 +5,7 @@ import json
 import pytest
 
 from tests.conftest import compose_config
-from zoo.train import train
+from zoo.jobs.train import train
 
 
 @pytest.mark.slow

@@ -7,7 +7,7 @@ import torch
 from torchvision.io import write_png
 
 from tests.conftest import QUICK, compose_config, mnist_root, run_cli
-from zoo.train import train
+from zoo.jobs.train import train
 
 
 @pytest.fixture(scope="module")

@@ -7,7 +7,7 @@ import pytest
 from tests.conftest import QUICK, compose_config, mnist_root
 from tests.test_image_datasets import celeba_root, cifar_root, skip_md5  # noqa: F401  (fixtures)
 from zoo.cli import CONFIG_DIR
-from zoo.train import train
+from zoo.jobs.train import train
 
 # Every preset, those in folders too (experiment=pacgan/ring_gan).
 PRESETS = sorted(str(path.relative_to(CONFIG_DIR / "experiment").with_suffix("")) for path in (CONFIG_DIR / "experiment").rglob("*.yaml"))

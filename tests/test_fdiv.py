@@ -12,7 +12,7 @@ from hydra import compose, initialize_config_dir
 from tests.conftest import run_cli
 from zoo.cli import CONFIG_DIR
 from zoo.errors import ConfigError
-from zoo.fdiv import fdiv
+from zoo.jobs.fdiv import fdiv
 from zoo.metrics.divergences import GENERATORS, Gaussian, true_divergence
 from zoo.losses import F_DIVERGENCES
 

@@ -17,7 +17,7 @@ from tests.conftest import QUICK, compose_config
 from zoo.data.images import CelebA, ImageFolder, TorchvisionImages
 from zoo.errors import ConfigError
 from zoo.metrics.reference import Reference
-from zoo.train import train
+from zoo.jobs.train import train
 
 CIFAR_PER_BATCH = 4  # images in each fake data_batch_k; the fake test_batch holds 3
 CELEBA_PARTITION = [0, 0, 0, 1, 1, 2, 2]  # 000001-000003 train, 000004-000005 valid, 000006-000007 test

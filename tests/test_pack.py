@@ -14,7 +14,7 @@ from zoo.nets.joint import ConvJointDiscriminator, MLPJointDiscriminator
 from zoo.nets.mlp import MLPDiscriminator
 from zoo.nets.pack import pack, unpack
 from zoo.nets.pacgan import MaxoutDiscriminator, MaxoutJointDiscriminator
-from zoo.train import train
+from zoo.jobs.train import train
 
 PAPER_PRESETS = sorted(f"{path.parent.name}/{path.stem}" for folder in ("pacgan", "veegan") for path in (CONFIG_DIR / "experiment" / folder).glob("*.yaml"))
 

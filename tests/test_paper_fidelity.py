@@ -125,7 +125,7 @@ class RecordingVariant:
 def test_variant_scores_come_from_the_test_split(tmp_path):
     cfg = compose_config(["dataset=mnist", f"dataset.root={mnist_root()}", "dataset.download=false"], tmp_path)
     callback = build(cfg.callbacks.variant_metrics, "the callback")
-    trainer = SimpleNamespace(is_global_zero=True, loggers=[], global_step=6, datamodule=None)
+    trainer = SimpleNamespace(is_global_zero=True, loggers=[], global_step=6, datamodule=None, lightning_module=SimpleNamespace(iteration=3))
     variant = RecordingVariant()
     callback.evaluate(trainer, variant)
     (held,) = variant.seen
@@ -148,7 +148,7 @@ def test_a_data_set_without_splits_is_scored_on_its_data_and_says_so(tmp_path):
     callback = build(cfg.callbacks.variant_metrics, "the callback")
     training = object()
     variant = RecordingVariant()
-    callback.evaluate(SimpleNamespace(is_global_zero=True, loggers=[], global_step=6, datamodule=training), variant)
+    callback.evaluate(SimpleNamespace(is_global_zero=True, loggers=[], global_step=6, datamodule=training, lightning_module=SimpleNamespace(iteration=3)), variant)
     assert variant.seen == [training] and callback.results["val/variant_split"] == "all"
 
 

@@ -16,7 +16,7 @@ from tests.conftest import QUICK, ROOT, compose_config
 from zoo.callbacks.checkpointing import save_atomically
 from zoo.checkpoint import read_checkpoint
 from zoo.errors import ConfigError
-from zoo.train import train
+from zoo.jobs.train import train
 
 SMALL = ["net.generator.hidden=16", "net.discriminator.hidden=16", "dataset.n_samples=4096"]
 
@@ -54,7 +54,7 @@ def test_a_resumed_run_ends_bitwise_equal_to_the_uninterrupted_one(tmp_path, var
 def test_a_checkpoint_of_another_variant_or_data_set_is_refused(tmp_path):
     train(compose_config([*QUICK, *SMALL], tmp_path / "run"))
     ckpt = tmp_path / "run" / "checkpoints" / "last.ckpt"
-    with pytest.raises(ConfigError, match=r"differs in model._target_.*resume with that run's settings"):
+    with pytest.raises(ConfigError, match=r"holds a GAN run on Ring; .* cannot change model._target_"):
         train(compose_config([*QUICK, "model=wgan", "net.generator.hidden=16", "net.discriminator.hidden=16", f"ckpt_path={ckpt}"], tmp_path / "other"))
     with pytest.raises(ConfigError, match=r"dataset._target_"):
         train(compose_config([*QUICK, *SMALL[:2], "dataset=grid25", f"ckpt_path={ckpt}"], tmp_path / "other2"))
@@ -192,3 +192,26 @@ def test_a_resumed_command_line_run_goes_on_in_its_own_run_dir(tmp_path):
     assert read_checkpoint(run / "checkpoints" / "last.ckpt")["global_step"] == 16
     assert not (tmp_path / "outputs").exists()  # no second run dir
     assert (run / "csv" / "metrics-until-iteration-4.csv").is_file() and (run / "csv" / "metrics.csv").is_file()
+
+
+def test_a_resume_takes_the_checkpoints_config_and_refuses_another_variant(tmp_path):
+    """Resuming a WGAN-GP run without repeating its experiment goes on as WGAN-GP (the issue's
+    "silently continues as NS-GAN"), ckpt_path=last finds it, and the first run's record stays."""
+    from tests.conftest import run_cli
+
+    run = tmp_path / "outputs" / "train" / "wgan_gp"
+    first = run_cli("zoo.train", "experiment=ring8_wgan_gp", "iterations=3", "eval_every=3", "dataset.n_samples=2048", "callbacks.progress_bar=null", f"hydra.run.dir={run}", cwd=tmp_path)
+    assert first.returncode == 0, first.stderr[-2000:]
+    again = run_cli("zoo.train", "ckpt_path=last", "iterations=5", "callbacks.progress_bar=null", cwd=tmp_path)
+    assert again.returncode == 0, again.stderr[-2000:]
+    saved = read_checkpoint(run / "checkpoints" / "last.ckpt")
+    assert saved["zoo_config"]["model"]["_target_"] == "zoo.models.wgan_gp.WGANGP" and saved["zoo_config"]["iterations"] == 5
+    assert saved["global_step"] == 5 * 6  # n_critic 5 and G: still WGAN-GP's steps
+    assert json.loads((run / "results.json").read_text())["iterations"] == 5
+    assert "experiment=ring8_wgan_gp" in (run / ".hydra" / "overrides.yaml").read_text()  # the first run's record
+    assert len(list((run / ".hydra").glob("resumed-*/overrides.yaml"))) == 1
+    refused = run_cli("zoo.train", f"ckpt_path={run}", "model=gan", "iterations=7", cwd=tmp_path)
+    assert refused.returncode == 2 and "holds a WGANGP run on Ring" in refused.stderr and "cannot change model._target_" in refused.stderr
+    assert len(refused.stderr.strip().splitlines()) == 1
+    nothing = run_cli("zoo.train", "ckpt_path=last", cwd=tmp_path / "outputs")
+    assert nothing.returncode == 2 and "ckpt_path=last found no checkpoint in outputs/train/*/checkpoints/" in nothing.stderr

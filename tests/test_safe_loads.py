@@ -11,7 +11,7 @@ from tests.conftest import QUICK, compose_config, mnist_root, run_cli
 from tests.test_eval import fake_dir  # noqa: F401  (fixture)
 from zoo.errors import ConfigError
 from zoo.metrics.classifier import load_classifier
-from zoo.train import train
+from zoo.jobs.train import train
 
 
 class Payload:

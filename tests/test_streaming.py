@@ -23,7 +23,7 @@ from zoo.errors import ConfigError
 from zoo.metrics.fidelity import score
 from zoo.metrics.reference import Reference
 from zoo.metrics.streaming import Extractor, StreamingScores
-from zoo.train import train
+from zoo.jobs.train import train
 
 
 def scores_of(real: torch.Tensor, fake: torch.Tensor, logits: torch.Tensor, metrics=("fid", "kid", "is")) -> dict:

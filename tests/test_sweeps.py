@@ -3,6 +3,9 @@ run in parallel with the joblib launcher."""
 
 import json
 
+import lightning as L
+import torch
+
 from tests.conftest import run_cli
 
 QUICK_CLI = ["iterations=4", "dataset.n_samples=2048", "trainer.enable_progress_bar=false", "~callbacks.progress_bar"]
@@ -32,7 +35,7 @@ def test_the_joblib_launcher_runs_jobs_in_parallel_processes(tmp_path):
 
 def test_debug_fast_writes_nothing_but_results_and_profile_writes_a_report(tmp_path):
     from tests.conftest import compose_config
-    from zoo.train import train
+    from zoo.jobs.train import train
 
     results = train(compose_config(["debug=fast", "experiment=ring8_gan"], tmp_path / "fast"))
     assert results["status"] == "ok" and results["iterations"] == 4
@@ -40,3 +43,67 @@ def test_debug_fast_writes_nothing_but_results_and_profile_writes_a_report(tmp_p
     train(compose_config(["debug=profile", "iterations=20", "trainer.enable_progress_bar=false", "~callbacks.progress_bar"], tmp_path / "profile"))
     report = (tmp_path / "profile" / "fit-profile.txt").read_text()
     assert "run_training_batch" in report or "training_step" in report
+
+
+SEEN_BATCHES: list = []
+
+
+class RecordBatches(L.Callback):
+    """Keeps every training batch (for the overfit test)."""
+
+    def on_train_batch_start(self, trainer, pl_module, batch, batch_idx):
+        SEEN_BATCHES.append(batch.clone())
+
+
+def test_debug_overfit_trains_on_one_fixed_batch(tmp_path):
+    from tests.conftest import QUICK, compose_config
+    from zoo.jobs.train import train
+
+    SEEN_BATCHES.clear()
+    overrides = ["debug=overfit", *QUICK, "iterations=12", "dataset.batch_size=32", "+callbacks.record._target_=tests.test_sweeps.RecordBatches"]
+    results = train(compose_config(overrides, tmp_path / "overfit"))
+    assert results["status"] == "ok" and results["iterations"] == 12 and len(SEEN_BATCHES) == 12
+    examples = torch.unique(torch.cat(SEEN_BATCHES), dim=0)
+    assert len(examples) == 32  # the same 32 points every iteration, of the data set's 10,000
+
+
+def test_ddp_inside_a_multirun_launches_each_job_once(tmp_path):
+    """Lightning starts DDP's rank 1 by re-running the command line: under -m it used to launch the
+    whole sweep again (twice "Launching 2 jobs", a stray sweep folder), and the second job waited
+    forever on the first job's rendezvous."""
+    args = ["seed=0,1", "trainer=ddp", "trainer.accelerator=cpu", "trainer.devices=2", *QUICK_CLI, "eval_every=4"]
+    done = run_cli("zoo.train", "-m", *args, cwd=tmp_path, timeout=240)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert (done.stdout + done.stderr).count("Launching 2 jobs") == 1
+    sweeps = list((tmp_path / "outputs" / "multirun").iterdir())
+    assert len(sweeps) == 1 and not (tmp_path / "outputs" / "train").exists()
+    jobs = sorted(path.parent for path in sweeps[0].glob("*/results.json"))
+    assert [json.loads((job / "results.json").read_text())["status"] for job in jobs] == ["ok", "ok"]
+    assert all((job / "train_ddp_process_1.log").is_file() for job in jobs)  # rank 1 ran in its job's folder
+
+
+def test_an_optuna_search_returns_the_metric_and_goes_on_past_a_failed_trial(tmp_path):
+    """hydra/sweeper=optuna with sqlite storage (the SQLAlchemy < 2 pin): a trial that fails is the
+    worst value, not the end of the study; the best trial is the run's own val/hq_pct."""
+    storage = f"sqlite:///{tmp_path / 'study.db'}"
+    search = ["hydra/sweeper=optuna", "hydra/sweeper/sampler=grid", "optimized_metric=val/hq_pct", "hydra.sweeper.direction=maximize"]
+    args = [*search, "hydra.sweeper.n_trials=2", f"hydra.sweeper.storage={storage}", "dataset.batch_size=choice(64,99999)", *QUICK_CLI, "eval_every=4"]
+    done = run_cli("zoo.train", "-m", *args, cwd=tmp_path)
+    assert done.returncode == 1, done.stderr[-3000:]  # one job failed
+    sweep = next((tmp_path / "outputs" / "multirun").iterdir())
+    best = (sweep / "optimization_results.yaml").read_text()
+    finished = [json.loads(path.read_text()) for path in sweep.glob("*/results.json")]
+    ok = [results for results in finished if results["status"] == "ok"]
+    assert len(finished) == 2 and len(ok) == 1 and "dataset.batch_size: 64" in best
+    assert f"best_value: {ok[0]['val/hq_pct']}" in best
+    assert (tmp_path / "study.db").stat().st_size > 0
+
+
+def test_the_search_and_slurm_presets_compose(tmp_path):
+    """search=lr_ncritic is an Optuna search over both learning rates and n_critic; the SLURM
+    preset (which cannot run here) composes with its fields for a cluster user to fill in."""
+    done = run_cli("zoo.train", "search=lr_ncritic", "hydra/launcher=slurm", "hydra.launcher.partition=gpu", "--cfg", "hydra", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr[-2000:]
+    for line in ("OptunaSweeper", "model.g_optimizer.lr: tag(log, interval(1e-5, 1e-3))", "model.n_critic: choice(1, 2, 5)",
+                 "direction: maximize", "SlurmLauncher", "partition: gpu", "gpus_per_node: 1"):  # fmt: skip
+        assert line in done.stdout, line

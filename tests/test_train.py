@@ -8,8 +8,8 @@ import pytest
 from tests.conftest import QUICK, compose_config, run_cli
 from zoo.cli import group_options
 from zoo.checkpoint import load_generator
-from zoo.sample import sample
-from zoo.train import train
+from zoo.jobs.sample import sample
+from zoo.jobs.train import train
 
 
 @pytest.fixture(scope="module")

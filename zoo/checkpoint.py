@@ -80,9 +80,14 @@ def load_generator(ckpt_path: str | Path, device: str = "cpu", ema: bool | None 
     return model.to(device).eval(), cfg
 
 
-# What a checkpoint must share with the run that resumes it: the variant, its nets and their
-# shapes, the data set. (Budget, cadence, logging and scoring may change on resume.)
-RESUME_MUST_MATCH = ("model._target_", "net", "dataset._target_", "data")
+# What a checkpoint must share with the run that resumes it: the variant, its losses and packing,
+# its nets and their shapes, the data set (except where its files are). Budget, cadence, optimizer
+# settings, logging and scoring may change on resume.
+RESUME_MUST_MATCH = ("model._target_", "model.pack", "model.d_loss._target_", "model.g_loss._target_", "net", "dataset", "data")
+MAY_MOVE = ("dataset.root", "dataset.download", "dataset.num_workers")
+# Config groups placed at the top of the config (@package _global_): choosing one on the command
+# line may set any key, so with one of them the command line's whole config is the resumed one.
+GLOBAL_GROUPS = ("experiment", "debug")
 
 
 def _flatten(node, prefix: str) -> dict:
@@ -91,15 +96,63 @@ def _flatten(node, prefix: str) -> dict:
     return {prefix: node}
 
 
+def _resolved(node):
+    return OmegaConf.to_container(node, resolve=True) if OmegaConf.is_config(node) else node
+
+
 def resume_mismatch(checkpoint: dict, cfg: DictConfig) -> list[str]:
     """The settings (dotted keys) in which the run ``cfg`` differs from the run that wrote
     ``checkpoint``, among those a resumed run must keep (``RESUME_MUST_MATCH``)."""
     stored = OmegaConf.create(checkpoint[CONFIG_KEY])
     differ = []
     for key in RESUME_MUST_MATCH:
-        old, new = OmegaConf.select(stored, key), OmegaConf.select(cfg, key)
-        old = OmegaConf.to_container(old, resolve=True) if OmegaConf.is_config(old) else old
-        new = OmegaConf.to_container(new, resolve=True) if OmegaConf.is_config(new) else new
-        old_flat, new_flat = _flatten(old, key), _flatten(new, key)
-        differ += sorted(k for k in old_flat.keys() | new_flat.keys() if old_flat.get(k) != new_flat.get(k))
+        old_flat = _flatten(_resolved(OmegaConf.select(stored, key)), key)
+        new_flat = _flatten(_resolved(OmegaConf.select(cfg, key)), key)
+        differ += sorted(k for k in old_flat.keys() | new_flat.keys() if old_flat.get(k) != new_flat.get(k) and not k.startswith(MAY_MOVE))
     return differ
+
+
+def _override_key(override: str) -> str:
+    """The dotted key (or group) an override sets: ``+a.b=1`` -> ``a.b``, ``trainer=gpu`` -> ``trainer``."""
+    return override.split("=", 1)[0].lstrip("+~").split("@", 1)[0]
+
+
+def _relocate(node, old: str, new: str):
+    """``node`` with every string that starts with the folder ``old`` moved under ``new``."""
+    if isinstance(node, dict):
+        return {key: _relocate(value, old, new) for key, value in node.items()}
+    if isinstance(node, list):
+        return [_relocate(value, old, new) for value in node]
+    return new + node[len(old) :] if isinstance(node, str) and old and node.startswith(old) else node
+
+
+def resume_config(checkpoint: dict, cfg: DictConfig, overrides: list[str] | None) -> DictConfig:
+    """The config a resumed run goes on with: the checkpoint's own run config, changed only where
+    the command line (``overrides``, Hydra's task overrides) says so, in the run dir ``cfg`` writes
+    to. So ``ckpt_path=<run>/checkpoints/last.ckpt iterations=20000`` goes on as the same variant
+    without repeating its experiment. ``overrides`` None (a caller that composed the whole config
+    itself) takes ``cfg`` as it is. Values come resolved from the first run: ``eval_every=500`` on
+    resume leaves ``checkpoint_every`` as it was unless it is given too. An override that would change what ``RESUME_MUST_MATCH``
+    names (the model, nets, losses or data) is refused in one line."""
+    stored = checkpoint[CONFIG_KEY]
+    keys = [_override_key(o) for o in overrides or [] if not o.startswith("hydra.")]
+    if overrides is None or any(key in GLOBAL_GROUPS for key in keys):
+        merged = OmegaConf.create(_resolved(cfg))
+    else:
+        merged = OmegaConf.create(stored)
+        for key in keys:
+            value = OmegaConf.select(cfg, key, default=None)
+            OmegaConf.update(merged, key, _resolved(value), merge=False, force_add=True)
+    differ = resume_mismatch(checkpoint, merged)
+    if differ:
+        shown = ", ".join(differ[:6]) + (f" and {len(differ) - 6} more" if len(differ) > 6 else "")
+        variant = stored["model"]["_target_"].rsplit(".", 1)[-1]
+        raise ConfigError(
+            f"ckpt_path={cfg.ckpt_path} holds a {variant} run on {stored['dataset']['_target_'].rsplit('.', 1)[-1]}; "
+            f"a resume goes on with that run's model, nets, losses and data, so it cannot change {shown} "
+            f"(train a new run for that, or resume with only budget, cadence, trainer or logger overrides)"
+        )
+    old_dir, new_dir = str(stored["paths"]["output_dir"]), str(cfg.paths.output_dir)
+    merged = OmegaConf.create(_relocate(OmegaConf.to_container(merged), old_dir, new_dir))
+    merged.paths, merged.ckpt_path = _resolved(cfg.paths), cfg.ckpt_path
+    return merged

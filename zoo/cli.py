@@ -8,8 +8,12 @@ refusals (an unknown group option, an unknown key, an override that does not par
 the wrong type). ``HYDRA_FULL_ERROR=1`` shows the full traceback instead.
 """
 
+import contextlib
 import functools
+import hashlib
+import importlib
 import logging
+import math
 import os
 import sys
 import warnings
@@ -21,7 +25,7 @@ import hydra
 from hydra.core.hydra_config import HydraConfig
 from hydra.errors import ConfigCompositionException, MissingConfigException, OverrideParseException
 from hydra.types import RunMode
-from omegaconf import DictConfig, OmegaConf
+from omegaconf import DictConfig, OmegaConf, read_write
 from omegaconf.errors import OmegaConfBaseException
 
 from zoo import sweep
@@ -36,18 +40,59 @@ def run_id() -> str:
     return f"{datetime.now():%Y-%m-%d_%H-%M-%S}_{os.getpid()}"
 
 
+def find_checkpoint(ckpt_path: str, base: str = "outputs/train") -> Path:
+    """The checkpoint file ``ckpt_path`` names: ``last`` is the newest ``checkpoints/last.ckpt`` of
+    the run dirs under ``base``; a run dir stands for its ``checkpoints/last.ckpt``; anything else is
+    the file itself (read_checkpoint says when it is not there)."""
+    if ckpt_path == "last":
+        found = sorted(Path(base).glob("*/checkpoints/last.ckpt"), key=lambda path: path.stat().st_mtime)
+        if not found:
+            raise ConfigError(f"ckpt_path=last found no checkpoint in {base}/*/checkpoints/: give the checkpoint's path (or its run dir)")
+        return found[-1]
+    path = Path(ckpt_path)
+    return path / "checkpoints" / "last.ckpt" if (path / "checkpoints" / "last.ckpt").is_file() else path
+
+
+def resumed_run_dir(ckpt_path: str | None, base: str) -> Path | None:
+    """The run dir a checkpoint was written in (``<run dir>/checkpoints/<file>``), or None."""
+    try:
+        checkpoint = find_checkpoint(ckpt_path, base) if ckpt_path else None
+    except ConfigError:  # said in one line when the run starts (zoo.train)
+        return None
+    if checkpoint is not None and checkpoint.parent.name == "checkpoints" and checkpoint.is_file():
+        return checkpoint.resolve().parent.parent
+    return None
+
+
 def run_dir(ckpt_path: str | None, base: str) -> str:
     """A run's folder: ``<base>/<run_id>`` for a new run; for a resumed one the folder of its
-    checkpoint's run (``<run dir>/checkpoints/<file>``), so it goes on where it was."""
-    checkpoint = Path(ckpt_path) if ckpt_path else None
-    if checkpoint is not None and checkpoint.parent.name == "checkpoints" and checkpoint.is_file():
-        return str(checkpoint.resolve().parent.parent)
-    return f"{base}/{run_id()}"
+    checkpoint's run, so it goes on where it was."""
+    resumed = resumed_run_dir(ckpt_path, base)
+    return str(resumed) if resumed else f"{base}/{run_id()}"
+
+
+def record_dir(ckpt_path: str | None, base: str) -> str:
+    """Where Hydra writes a run's config record: ``.hydra``; a resume in the first run's folder
+    writes its own under ``.hydra/resumed-<run_id>``, so the first record (the run's variant and
+    overrides, which zoo.results and zoo.table read) stays as it was."""
+    return f".hydra/resumed-{run_id()}" if resumed_run_dir(ckpt_path, base) else ".hydra"
+
+
+def folder_name(text: str, limit: int = 200) -> str:
+    """``text`` (a job's overrides) as one folder name: a "/" (``experiment=pacgan/ring_gan``,
+    ``optimized_metric=val/fid``) would nest folders, and names past the file system's 255 bytes
+    fail, so long ones end in a hash of the whole instead."""
+    name = text.replace("/", "-")
+    if len(name.encode()) <= limit:
+        return name
+    return name.encode()[: limit - 9].decode(errors="ignore") + "-" + hashlib.sha1(text.encode()).hexdigest()[:8]
 
 
 if not OmegaConf.has_resolver("zoo.run_id"):
     OmegaConf.register_new_resolver("zoo.run_id", run_id, use_cache=True)  # one value per process
     OmegaConf.register_new_resolver("zoo.run_dir", run_dir, use_cache=True)
+    OmegaConf.register_new_resolver("zoo.record_dir", record_dir, use_cache=True)
+    OmegaConf.register_new_resolver("zoo.folder_name", folder_name)
 
 
 def fail(message: str, code: int = 2) -> None:
@@ -71,6 +116,49 @@ def threads_per_job() -> int | None:
         return None
     cores = os.cpu_count() or 1
     return max(1, cores // (cores if n_jobs < 0 else n_jobs))
+
+
+# What Lightning's DDP launcher sets in its own process's environment.
+DDP_VARIABLES = ("MASTER_ADDR", "MASTER_PORT", "NODE_RANK", "LOCAL_RANK", "WORLD_SIZE")
+
+
+@contextlib.contextmanager
+def as_single_run():
+    """Inside a multirun job, make the command line look like this one job's, so that whatever
+    re-runs it starts the job and not the sweep again.
+
+    Lightning's DDP launcher starts ranks 1.. as ``sys.argv`` plus ``hydra.run.dir=<run.dir>``:
+    under ``-m`` every rank would launch the whole sweep again, in a sweep folder of its own. Here
+    ``sys.argv`` is the job's overrides and ``hydra.run.dir`` its sweep folder while the job runs.
+    The launcher also leaves its rendezvous (``LOCAL_RANK``, ``MASTER_PORT``, ...) in this
+    process's environment, where the next job would take it for ranks started by a cluster and
+    wait for them forever: it is removed when the job ends.
+    """
+    if not HydraConfig.initialized() or HydraConfig.get().mode != RunMode.MULTIRUN:
+        yield
+        return
+    hydra_cfg, argv = HydraConfig.get(), sys.argv[:]
+    run_dir_setting = OmegaConf.to_container(hydra_cfg.run)["dir"]  # unresolved
+    sys.argv = [sys.argv[0], *hydra_cfg.overrides.task]
+    with read_write(hydra_cfg):
+        hydra_cfg.run.dir = hydra_cfg.runtime.output_dir
+    environment = {name: os.environ.get(name) for name in DDP_VARIABLES}
+    try:
+        yield
+    finally:
+        sys.argv = argv
+        for name, value in environment.items():
+            os.environ.pop(name, None) if value is None else os.environ.__setitem__(name, value)
+        with read_write(hydra_cfg):
+            hydra_cfg.run.dir = run_dir_setting
+
+
+def failed_objective() -> float:
+    """What a job that did not finish returns to a sweeper that optimises (hydra/sweeper=optuna):
+    the worst value for its direction, so the study goes on (Optuna 2's sweeper stops the whole
+    sweep at a NaN); NaN under any other sweeper."""
+    direction = HydraConfig.get().sweeper.get("direction") if HydraConfig.initialized() else None
+    return {"minimize": math.inf, "maximize": -math.inf}.get(str(direction).rsplit(".", 1)[-1].lower(), math.nan)
 
 
 def writable_output(out: str, overwrite: bool = False) -> Path:
@@ -152,7 +240,7 @@ def entry_point(config_name: str) -> Callable[[Callable[[DictConfig], object]], 
                 if HydraConfig.get().mode == RunMode.MULTIRUN:
                     sweep.record_failure(HydraConfig.get().runtime.output_dir, message)
                     print(f"zoo: error: job {HydraConfig.get().job.num} ({' '.join(HydraConfig.get().overrides.task)}) failed: {message}", file=sys.stderr)
-                    return None
+                    return failed_objective()
                 if not is_bad_input(error):
                     raise
                 fail(message)
@@ -189,3 +277,15 @@ def entry_point(config_name: str) -> Callable[[Callable[[DictConfig], object]], 
 
     return wrap
 
+
+
+def command(config_name: str, job: str) -> Callable[[], object]:
+    """A zoo command: ``entry_point(config_name)`` running ``<job module>.run(cfg)``, the job module
+    imported only once the config is composed, so ``--help``, ``--cfg`` and refused overrides
+    answer in a fraction of a second instead of first importing torch and Lightning."""
+
+    def run(cfg: DictConfig) -> object:
+        return importlib.import_module(job).run(cfg)
+
+    run.__name__, run.__qualname__, run.__doc__ = config_name, config_name, f"zoo-{config_name}: runs {job}.run"
+    return entry_point(config_name)(run)

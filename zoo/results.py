@@ -13,11 +13,14 @@ from omegaconf import OmegaConf
 from zoo.errors import ConfigError
 
 
+def natural_order(path: Path) -> list:
+    """A sort key that puts numbered names in number order (jobs 0, 1, 2, ..., 10, not 0, 1, 10, 2)."""
+    return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", str(path))]
+
+
 def results_files(root: Path) -> list[Path]:
-    """Every results.json under ``root``, in natural order (a sweep's jobs 0, 1, 2, ..., 10 in job
-    order, not 0, 1, 10, 2)."""
-    natural = lambda path: [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", str(path))]  # noqa: E731
-    return sorted(root.rglob("results.json"), key=natural)
+    """Every results.json under ``root``, in natural order (a sweep's jobs in job order)."""
+    return sorted(root.rglob("results.json"), key=natural_order)
 
 
 def collect(root: Path) -> list[dict]:

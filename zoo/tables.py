@@ -20,7 +20,7 @@ from omegaconf import DictConfig, OmegaConf
 
 from zoo.errors import ConfigError
 from zoo.papers import Column, Paper
-from zoo.results import results_files
+from zoo.results import natural_order, results_files
 
 # Numbers in results.json that are bookkeeping or training losses, not scores: a plain table
 # (no paper) leaves them out.
@@ -49,9 +49,13 @@ class Job:
         return OmegaConf.select(self.config, key, throw_on_resolution_failure=False)
 
     def picture(self) -> Path | None:
-        """The job's last sample picture (samples/iter_<n>.png), if it drew one."""
-        pictures = sorted((self.dir / "samples").glob("*.png"))
-        return pictures[-1] if pictures else None
+        """The job's final samples, if it drew any: samples/final.png (image data), else its last
+        samples/iter_<n>.png or epoch_<n>.png (scores.png is a chart of scores, not samples)."""
+        folder = self.dir / "samples"
+        if (folder / "final.png").is_file():
+            return folder / "final.png"
+        drawn = sorted((path for path in folder.glob("*.png") if path.name != "scores.png"), key=natural_order)
+        return drawn[-1] if drawn else None
 
 
 def read_jobs(roots: list[Path]) -> list[Job]:

@@ -1,7 +1,8 @@
 """Train one GAN run: ``python -m zoo.train [group=option ...] [key=value ...]``.
 
-``train(cfg)`` is the whole job and returns the run's results; ``main`` is the thin Hydra wrapper
-that composes the config from conf/ and turns bad input into one line and a non-zero exit.
+``zoo.jobs.train.train(cfg)`` is the whole job and returns the run's results; ``main`` composes the
+config from conf/, turns bad input into one line and a non-zero exit, and imports the job only
+then (zoo.cli.command), so ``--help`` answers without importing torch.
 
 A finished run leaves in its run dir: results.json (flat metric -> number, "status": "ok"),
 checkpoints/last.ckpt (also written every ``checkpoint_every`` iterations), samples/*.png and the
@@ -14,148 +15,9 @@ resolved config in .hydra/. Other endings are results too, so a sweep goes on pa
 A number that is not finite is written as null, named under "nonfinite", so the JSON stays valid.
 """
 
-import json
-import math
-import os
-import signal
-import sys
-import time
-from pathlib import Path
+from zoo.cli import command
 
-import lightning as L
-import torch
-from lightning.pytorch.utilities import rank_zero_only
-from omegaconf import DictConfig, OmegaConf
-
-from zoo.callbacks import GracefulStop, PeriodicEvaluation, StoreConfig
-from zoo.checkpoint import read_checkpoint, resume_mismatch
-from zoo.checks import check_config
-from zoo.cli import entry_point, threads_per_job
-from zoo.errors import ConfigError, Divergence
-from zoo.factory import build, build_datamodule
-
-
-def train(cfg: DictConfig) -> dict:
-    """Check, build and fit one run; write and return its results (see module docstring)."""
-    check_config(cfg)
-    resumed_step = None
-    if cfg.ckpt_path:
-        checkpoint = read_checkpoint(cfg.ckpt_path)
-        resumed_step = checkpoint["global_step"]
-        differ = resume_mismatch(checkpoint, cfg)
-        if differ:
-            shown = ", ".join(differ[:6]) + (f" and {len(differ) - 6} more" if len(differ) > 6 else "")
-            raise ConfigError(f"ckpt_path={cfg.ckpt_path} was written by another run: it differs in {shown}; resume with that run's settings")
-    if cfg.trainer.accelerator == "cpu":
-        # With a CUDA build of torch on a machine without a GPU, every optimizer step asks NVML
-        # for the device count (a dlopen, ~0.25 ms); an empty CUDA_VISIBLE_DEVICES answers at once.
-        os.environ.setdefault("CUDA_VISIBLE_DEVICES", "")
-    L.seed_everything(cfg.seed, workers=True, verbose=False)
-    output_dir = Path(cfg.paths.output_dir)
-
-    datamodule = build_datamodule(cfg)
-    if len(datamodule.data) < cfg.dataset.batch_size:
-        raise ConfigError(f"dataset.batch_size={cfg.dataset.batch_size} is larger than the data ({len(datamodule.data)} examples): lower it")
-    if cfg.threads or datamodule.kind == "points":  # small MLPs on points: one thread is fastest
-        torch.set_num_threads(cfg.threads or 1)
-    model = build(cfg.model, "the model")
-    callbacks = [build(node, f"callbacks.{name}") for name, node in cfg.callbacks.items() if node is not None]
-    callbacks.append(StoreConfig(cfg))
-    previous_log = output_dir / "csv" / "metrics.csv"
-    if resumed_step is not None and previous_log.is_file():  # Lightning's CSV logger would delete it
-        previous_log.rename(previous_log.with_name(f"metrics-until-iteration-{resumed_step // model.steps_per_iteration}.csv"))
-    loggers = [build(node, f"logger.{name}") for name, node in (cfg.logger or {}).items() if node is not None]
-    max_steps = -1 if cfg.iterations is None else cfg.iterations * model.steps_per_iteration
-    trainer = build(cfg.trainer, "the trainer", callbacks=callbacks, logger=loggers or False, max_steps=max_steps)
-    for logger in trainer.loggers:
-        logger.log_hyperparams(OmegaConf.to_container(cfg, resolve=True))
-
-    started = time.perf_counter()
-    status: dict = {"status": "ok"}
-    try:
-        trainer.fit(model, datamodule=datamodule, ckpt_path=cfg.ckpt_path, weights_only=True)  # a resume loads no code
-    except Divergence as error:  # a diverged run is a result, not a crash: sweeps go on
-        status = {"status": "diverged", "error": str(error), "diverged_iteration": error.iteration,
-                  "diverged_network": error.network, "diverged_term": error.term}  # fmt: skip
-    seconds = time.perf_counter() - started
-    stopped_by = next((c.received for c in callbacks if isinstance(c, GracefulStop) and c.received), None)
-    if stopped_by is not None and status["status"] == "ok":
-        status = {"status": "interrupted", "signal": stopped_by.name}
-    if model.steps_at_start in (None, model.global_step) and status["status"] == "ok":
-        status = {"status": "failed", "error": f"trained zero steps: {zero_steps_reason(cfg, model)}"}
-
-    results = {**status, "iterations": model.iteration, "train_seconds": round(seconds, 2)}
-    results |= model.last_terms
-    for callback in callbacks:
-        if isinstance(callback, PeriodicEvaluation):  # the scoring callbacks: their last scores
-            results |= callback.results
-    results = finite_or_null(results)
-    if trainer.is_global_zero:
-        output_dir.mkdir(parents=True, exist_ok=True)
-        (output_dir / "results.json").write_text(json.dumps(results, indent=2, allow_nan=False) + "\n")
-    return results
-
-
-def zero_steps_reason(cfg: DictConfig, model) -> str:
-    if cfg.ckpt_path and cfg.iterations is not None and model.iteration >= cfg.iterations:
-        return f"ckpt_path is already at iteration {model.iteration}, the budget iterations={cfg.iterations}: raise iterations to train on"
-    return "no batch reached the model (is every rank's share of the data smaller than dataset.batch_size?)"
-
-
-def finite_or_null(results: dict) -> dict:
-    """``results`` with every non-finite number replaced by null and named under "nonfinite"
-    (JSON has no NaN: ``json.dumps`` would write an invalid file)."""
-    bad = sorted(k for k, v in results.items() if isinstance(v, float) and not math.isfinite(v))
-    if not bad:
-        return results
-    return {**{k: None if k in bad else v for k, v in results.items()}, "nonfinite": bad}
-
-
-def summary(results: dict, output_dir: Path) -> str:
-    """The few lines a person reads at the end of a run."""
-    lines = [f"zoo: finished {results['iterations']} generator iterations in {results['train_seconds']:.0f} s"]
-    if results["status"] in ("diverged", "failed"):
-        lines = [f"zoo: the run {results['status']} ({results['error']}); results.json has status {results['status']}"]
-    elif results["status"] == "interrupted":
-        lines = [f"zoo: stopped by {results['signal']} after {results['iterations']} generator iterations; checkpoint saved"]
-    if "val/fid" in results:
-        scores = ", ".join(f"{name.removeprefix('val/')} {results[name]:.3f}" for name in ("val/fid", "val/kid", "val/is") if name in results)
-        best = f" (best FID {results['val/fid_best']:.3f} at iteration {results['val/best_iteration']:.0f}: checkpoints/best.ckpt)" if "val/fid_best" in results else ""
-        lines.append(f"  {scores}{best}")
-    if results.get("val/modes") is not None and "val/hq_pct" not in results:  # Stacked MNIST: of 1,000
-        lines.append(f"  modes covered {results['val/modes']:.0f} of {results.get('val/modes_total', 1000):.0f}, KL {results.get('val/kl', float('nan')):.3f}")
-    elif results.get("val/modes") is not None:
-        lines.append(
-            f"  modes captured {results['val/modes']:.0f}, high-quality samples {results['val/hq_pct']:.1f}%, "
-            f"reverse KL {results['val/reverse_kl']:.3f}"
-        )
-    lines += [
-        f"  pictures:     {output_dir / 'samples'}",
-        f"  results:      {output_dir / 'results.json'}",
-        f"  checkpoint:   {output_dir / 'checkpoints' / 'last.ckpt'}",
-    ]
-    return "\n".join(lines)
-
-
-@entry_point("train")
-def main(cfg: DictConfig) -> None:
-    if cfg.threads is None:  # parallel sweep jobs share the cores instead of each taking all
-        cfg.threads = threads_per_job()
-    results = train(cfg)
-    output_dir = Path(cfg.paths.output_dir)
-    if rank_zero_only.rank == 0:  # under DDP every rank returns here; one summary is enough
-        print(summary(results, output_dir))
-    if results["status"] == "interrupted":
-        signum = signal.Signals[results["signal"]]
-        print(
-            f"zoo: interrupted by {signum.name} at iteration {results['iterations']}; resume with: "
-            f"python -m zoo.train ckpt_path={output_dir / 'checkpoints' / 'last.ckpt'} <the same overrides>",
-            file=sys.stderr,
-        )
-        sys.exit(128 + signum)
-    if results["status"] == "failed":
-        sys.exit(1)
-
+main = command("train", "zoo.jobs.train")
 
 if __name__ == "__main__":
     main()

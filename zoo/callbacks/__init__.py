@@ -1,7 +1,8 @@
 """Lightning callbacks that watch a GAN train, one concern per module: pictures (SampleGrid), mode
 coverage of the 2-D mixtures (ModeCoverage), a variant's own scores (VariantEvaluation), FID/KID/IS
 (FidelityEvaluation), the EMA generator (EMAGenerator), the config in checkpoints (StoreConfig),
-last.ckpt during training (PeriodicCheckpoint), a clean stop on SIGTERM/SIGINT (GracefulStop).
+last.ckpt during training (PeriodicCheckpoint), a clean stop on SIGTERM/SIGINT (GracefulStop), one
+W&B run per job (WandbRun; zoo.callbacks.wandb_run builds the loggers).
 
 Callbacks that produce end-of-run numbers expose them as ``results`` (a flat dict); ``zoo.train``
 collects those into results.json. The classes are re-exported here, so configs name them
@@ -18,8 +19,9 @@ from zoo.callbacks.periodic import PeriodicEvaluation
 from zoo.callbacks.pictures import SampleGrid
 from zoo.callbacks.progress import IterationProgressBar
 from zoo.callbacks.variant import VariantEvaluation
+from zoo.callbacks.wandb_run import WandbRun
 
 __all__ = [
     "EMAGenerator", "FidelityEvaluation", "GracefulStop", "IterationProgressBar", "ModeCoverage", "PeriodicCheckpoint", "PeriodicEvaluation", "SampleGrid",
-    "StoreConfig", "VariantEvaluation",
+    "StoreConfig", "VariantEvaluation", "WandbRun",
 ]

@@ -99,7 +99,12 @@ class InMemoryDataModule(L.LightningDataModule):
         device, rank, world_size = torch.device("cpu"), 0, 1
         if self.trainer is not None:
             device, rank, world_size = self.trainer.strategy.root_device, self.trainer.global_rank, self.trainer.world_size
-        self.batches = TensorBatches(self.data.to(device), self.batch_size, self.seed, rank, world_size)
+        data = self.data
+        if self.trainer is not None and self.trainer.overfit_batches:  # debug=overfit: a fixed few batches
+            n = self.trainer.overfit_batches
+            n = n if isinstance(n, int) else max(1, int(n * len(data) // self.batch_size))
+            data = data[: n * self.batch_size * world_size]
+        self.batches = TensorBatches(data.to(device), self.batch_size, self.seed, rank, world_size)
         return self.batches
 
     def on_before_batch_transfer(self, batch: Tensor, dataloader_idx: int) -> Tensor:

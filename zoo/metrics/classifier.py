@@ -14,9 +14,7 @@ import dataclasses
 import hashlib
 import json
 import time
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Optional
 
 import torch
 import torch.nn.functional as F
@@ -24,28 +22,9 @@ from hydra.utils import get_class
 from torch import Tensor, nn
 
 from zoo.errors import ConfigError
+from zoo.metrics.classifier_settings import ClassifierSettings
 from zoo.atomic import write_atomically
 from zoo.metrics.reference import arguments_of, cache_dir, dataset_id, split_datamodule
-
-
-@dataclass
-class ClassifierSettings:
-    """How the classifier is trained; every field is part of its cache key. These defaults are
-    the zoo's one statement of them: ``python -m zoo.classifier`` overrides them as key=value, and
-    the scorers find "the default classifier" of a data set by them.
-
-    seed: initialisation and batch order. epochs: passes over the training split (MNIST: 99.2%
-    test accuracy, about 2 CPU minutes). lr: Adam's peak learning rate (one-cycle schedule).
-    batch_size: images per step. width: channels of the first conv layer (the second has twice
-    as many). n_train: train on the first n_train training images only (None: all).
-    """
-
-    seed: int = 0
-    epochs: int = 5
-    lr: float = 2.0e-3
-    batch_size: int = 128
-    width: int = 32
-    n_train: Optional[int] = None  # Optional, not `int | None`: zoo.classifier hands this class to OmegaConf as a schema
 
 
 class DigitClassifier(nn.Module):

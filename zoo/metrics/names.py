@@ -10,6 +10,10 @@ from dataclasses import dataclass
 
 from zoo.errors import ConfigError
 
+# Logged beside every metric: the generator iterations done, the x-axis every logger can plot
+# against (the loggers' own step is ``global_step``, which counts every optimizer step).
+ITERATION = "trainer/iteration"
+
 
 @dataclass(frozen=True)
 class Metric:

@@ -30,6 +30,7 @@ from torch.optim import Optimizer
 
 from zoo import rng
 from zoo.errors import ConfigError, Divergence
+from zoo.metrics.names import ITERATION
 
 OptimizerFactory = Callable[..., Optimizer]
 Terms = dict[str, Tensor]
@@ -282,19 +283,17 @@ class GANModule(L.LightningModule):
     def log_terms(self, terms: Terms) -> None:
         """Every ``trainer.log_every_n_steps`` generator iterations (and at the last one), stop a
         run that diverged (``check_finite``) and send the iteration's terms to every logger as
-        train/<name>.
+        train/<name>, beside trainer/iteration (``ITERATION``).
 
         Straight to the loggers rather than through ``self.log``, which costs about a millisecond
         per metric and step (several times a small net's step) to keep values that are written
         only every few steps; the check and the values are the one wait for the device it needs.
         """
         trainer = self.trainer
-        last = 0 < trainer.max_steps <= self.global_step
-        if self.iteration % trainer.log_every_n_steps and not last:
+        if self.iteration % trainer.log_every_n_steps and not 0 < trainer.max_steps <= self.global_step:  # not the last
             return
         self.check_finite()
         values = torch.stack([value.float() for value in terms.values()]).tolist()
         self.last_terms = {f"train/{name}": value for name, value in zip(terms, values)}
-        if trainer.is_global_zero:
-            for logger in trainer.loggers:
-                logger.log_metrics(self.last_terms, step=self.global_step)
+        for logger in trainer.loggers if trainer.is_global_zero else []:
+            logger.log_metrics({**self.last_terms, ITERATION: self.iteration}, step=self.global_step)
