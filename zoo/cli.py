@@ -213,7 +213,9 @@ class _HarmlessLines(logging.Filter):
 def quiet_start_up() -> None:
     """Silence ``HARMLESS_LINES`` and ``HARMLESS_WARNINGS``; everything else still shows."""
     for name in ("lightning.fabric.utilities.rank_zero", "lightning.pytorch.utilities.rank_zero", "lightning_utilities.core.rank_zero"):
-        logging.getLogger(name).addFilter(_HarmlessLines())
+        logger = logging.getLogger(name)
+        if not any(isinstance(existing, _HarmlessLines) for existing in logger.filters):
+            logger.addFilter(_HarmlessLines())
     for message in HARMLESS_WARNINGS:
         warnings.filterwarnings("ignore", message=message)
 
@@ -231,6 +233,7 @@ def entry_point(config_name: str) -> Callable[[Callable[[DictConfig], object]], 
         def job(cfg: DictConfig) -> object:
             # Refusals inside the job end it here: Hydra would print its own report around them.
             # In a sweep, a failed job is a result (zoo.sweep) and the sweep goes on.
+            quiet_start_up()  # again: a parallel launcher runs the job in a fresh process
             try:
                 return task(cfg)
             except Exception as error:
