@@ -31,7 +31,9 @@ def test_the_joblib_launcher_runs_jobs_in_parallel_processes(tmp_path):
     results = [json.loads(path.read_text()) for path in sorted(tmp_path.glob("*/results.json"))]
     assert [r["status"] for r in results] == ["ok", "ok"] and all(r["iterations"] == 4 for r in results)
     assert "mean +- std over 2 runs" in (tmp_path / "summary.md").read_text()
-    printed = done.stdout + done.stderr + "".join(path.read_text() for path in tmp_path.glob("*/train.log"))
+    logs = sorted(tmp_path.glob("*/train.log"))  # each job's log, named after its command
+    assert len(logs) == 2
+    printed = done.stdout + done.stderr + "".join(path.read_text() for path in logs)
     assert "Tip:" not in printed and "GPU available" not in printed  # the start-up banners, in the workers too
 
 

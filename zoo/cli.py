@@ -291,4 +291,5 @@ def command(config_name: str, job: str) -> Callable[[], object]:
         return importlib.import_module(job).run(cfg)
 
     run.__name__, run.__qualname__, run.__doc__ = config_name, config_name, f"zoo-{config_name}: runs {job}.run"
+    run.__module__ = f"zoo.{config_name}"  # Hydra names the job (and its <job>.log) after the module
     return entry_point(config_name)(run)
