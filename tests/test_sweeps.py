@@ -37,6 +37,14 @@ def test_the_joblib_launcher_runs_jobs_in_parallel_processes(tmp_path):
     assert "Tip:" not in printed and "GPU available" not in printed  # the start-up banners, in the workers too
 
 
+def test_a_parallel_launcher_runs_several_jobs_in_one_worker(tmp_path):
+    """The joblib launcher gives every job the parent's OmegaConf resolvers: the second job of a
+    worker failed with "Unsupported interpolation type zoo.data" when only the job imported it."""
+    done = run_cli("zoo.train", "-m", "hydra/launcher=joblib", "hydra.launcher.n_jobs=1", "seed=0,1,2", *QUICK_CLI, f"hydra.sweep.dir={tmp_path}")
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert [json.loads(path.read_text())["status"] for path in sorted(tmp_path.glob("*/results.json"))] == ["ok", "ok", "ok"]
+
+
 def test_debug_fast_writes_nothing_but_results_and_profile_writes_a_report(tmp_path):
     from tests.conftest import compose_config
     from zoo.jobs.train import train

@@ -292,4 +292,14 @@ def command(config_name: str, job: str) -> Callable[[], object]:
 
     run.__name__, run.__qualname__, run.__doc__ = config_name, config_name, f"zoo-{config_name}: runs {job}.run"
     run.__module__ = f"zoo.{config_name}"  # Hydra names the job (and its <job>.log) after the module
-    return entry_point(config_name)(run)
+    launch = entry_point(config_name)(run)
+
+    @functools.wraps(launch)
+    def main() -> object:
+        if {"-m", "--multirun"} & set(sys.argv[1:]):
+            # A parallel launcher (joblib) resets each job's OmegaConf resolvers to this process's
+            # (Hydra's Singleton state): those the job's modules register (zoo.data's) must be here.
+            importlib.import_module(job)
+        return launch()
+
+    return main
