@@ -1,7 +1,9 @@
 """The one command-line convention of the zoo's entry points (zoo-train, zoo-eval, zoo-sample,
-zoo-classifier, zoo-collect): each is ``@hydra.main`` on its own config in conf/ (so each has
-``--help``, overrides and ``--cfg job``), wrapped by ``entry_point``, the one place where bad input
-becomes one line on stderr and exit code 2.
+zoo-classifier, zoo-collect, zoo-table, zoo-fdiv, zoo-report): each is ``@hydra.main`` on its own
+config in conf/ (so each has ``--help``, overrides and ``--cfg job``), made by ``command`` (which
+imports the work only once the config is composed) around ``entry_point``, the one place where bad
+input becomes one line on stderr and exit code 2. Also how a sweep's jobs run (threads, DDP inside
+a multirun, what a failed job returns to an optimising sweeper).
 
 Bad input is a ``zoo.errors.ConfigError`` raised by the zoo, or Hydra's and OmegaConf's own
 refusals (an unknown group option, an unknown key, an override that does not parse, a value of
@@ -10,7 +12,6 @@ the wrong type). ``HYDRA_FULL_ERROR=1`` shows the full traceback instead.
 
 import contextlib
 import functools
-import hashlib
 import importlib
 import logging
 import math
@@ -18,7 +19,6 @@ import os
 import sys
 import warnings
 from collections.abc import Callable
-from datetime import datetime
 from pathlib import Path
 
 import hydra
@@ -28,71 +28,10 @@ from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf, read_write
 from omegaconf.errors import OmegaConfBaseException
 
-from zoo import sweep
+from zoo import rundirs, sweep  # noqa: F401 (rundirs registers the run-dir resolvers conf/hydra uses)
 from zoo.errors import ConfigError
 
 CONFIG_DIR = Path(__file__).resolve().parent.parent / "conf"
-
-
-def run_id() -> str:
-    """A run folder's name: the start time to the second, then the process id (unique on a machine
-    at any moment: two runs started in the same second get two folders)."""
-    return f"{datetime.now():%Y-%m-%d_%H-%M-%S}_{os.getpid()}"
-
-
-def find_checkpoint(ckpt_path: str, base: str = "outputs/train") -> Path:
-    """The checkpoint file ``ckpt_path`` names: ``last`` is the newest ``checkpoints/last.ckpt`` of
-    the run dirs under ``base``; a run dir stands for its ``checkpoints/last.ckpt``; anything else is
-    the file itself (read_checkpoint says when it is not there)."""
-    if ckpt_path == "last":
-        found = sorted(Path(base).glob("*/checkpoints/last.ckpt"), key=lambda path: path.stat().st_mtime)
-        if not found:
-            raise ConfigError(f"ckpt_path=last found no checkpoint in {base}/*/checkpoints/: give the checkpoint's path (or its run dir)")
-        return found[-1]
-    path = Path(ckpt_path)
-    return path / "checkpoints" / "last.ckpt" if (path / "checkpoints" / "last.ckpt").is_file() else path
-
-
-def resumed_run_dir(ckpt_path: str | None, base: str) -> Path | None:
-    """The run dir a checkpoint was written in (``<run dir>/checkpoints/<file>``), or None."""
-    try:
-        checkpoint = find_checkpoint(ckpt_path, base) if ckpt_path else None
-    except ConfigError:  # said in one line when the run starts (zoo.train)
-        return None
-    if checkpoint is not None and checkpoint.parent.name == "checkpoints" and checkpoint.is_file():
-        return checkpoint.resolve().parent.parent
-    return None
-
-
-def run_dir(ckpt_path: str | None, base: str) -> str:
-    """A run's folder: ``<base>/<run_id>`` for a new run; for a resumed one the folder of its
-    checkpoint's run, so it goes on where it was."""
-    resumed = resumed_run_dir(ckpt_path, base)
-    return str(resumed) if resumed else f"{base}/{run_id()}"
-
-
-def record_dir(ckpt_path: str | None, base: str) -> str:
-    """Where Hydra writes a run's config record: ``.hydra``; a resume in the first run's folder
-    writes its own under ``.hydra/resumed-<run_id>``, so the first record (the run's variant and
-    overrides, which zoo.results and zoo.table read) stays as it was."""
-    return f".hydra/resumed-{run_id()}" if resumed_run_dir(ckpt_path, base) else ".hydra"
-
-
-def folder_name(text: str, limit: int = 200) -> str:
-    """``text`` (a job's overrides) as one folder name: a "/" (``experiment=pacgan/ring_gan``,
-    ``optimized_metric=val/fid``) would nest folders, and names past the file system's 255 bytes
-    fail, so long ones end in a hash of the whole instead."""
-    name = text.replace("/", "-")
-    if len(name.encode()) <= limit:
-        return name
-    return name.encode()[: limit - 9].decode(errors="ignore") + "-" + hashlib.sha1(text.encode()).hexdigest()[:8]
-
-
-if not OmegaConf.has_resolver("zoo.run_id"):
-    OmegaConf.register_new_resolver("zoo.run_id", run_id, use_cache=True)  # one value per process
-    OmegaConf.register_new_resolver("zoo.run_dir", run_dir, use_cache=True)
-    OmegaConf.register_new_resolver("zoo.record_dir", record_dir, use_cache=True)
-    OmegaConf.register_new_resolver("zoo.folder_name", folder_name)
 
 
 def fail(message: str, code: int = 2) -> None:

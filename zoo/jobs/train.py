@@ -19,7 +19,8 @@ from zoo.callbacks import GracefulStop, PeriodicEvaluation, StoreConfig
 from zoo.callbacks.wandb_run import build_loggers, end_wandb_runs
 from zoo.checkpoint import read_checkpoint, resume_config
 from zoo.checks import check_config
-from zoo.cli import as_single_run, failed_objective, find_checkpoint, threads_per_job
+from zoo.cli import as_single_run, failed_objective, threads_per_job
+from zoo.rundirs import find_checkpoint
 from zoo.errors import ConfigError, Divergence
 from zoo.factory import build, build_datamodule
 
