@@ -132,8 +132,9 @@ def resume_config(checkpoint: dict, cfg: DictConfig, overrides: list[str] | None
     to. So ``ckpt_path=<run>/checkpoints/last.ckpt iterations=20000`` goes on as the same variant
     without repeating its experiment. ``overrides`` None (a caller that composed the whole config
     itself) takes ``cfg`` as it is. Values come resolved from the first run: ``eval_every=500`` on
-    resume leaves ``checkpoint_every`` as it was unless it is given too. An override that would change what ``RESUME_MUST_MATCH``
-    names (the model, nets, losses or data) is refused in one line."""
+    resume leaves ``checkpoint_every`` as it was unless it is given too. An override that would
+    change what ``RESUME_MUST_MATCH`` names (the model, nets, losses or data) is refused in one
+    line."""
     stored = checkpoint[CONFIG_KEY]
     keys = [_override_key(o) for o in overrides or [] if not o.startswith("hydra.")]
     if overrides is None or any(key in GLOBAL_GROUPS for key in keys):
