@@ -119,3 +119,14 @@ def test_the_search_and_slurm_presets_compose(tmp_path):
     for line in ("OptunaSweeper", "model.g_optimizer.lr: tag(log, interval(1e-5, 1e-3))", "model.n_critic: choice(1, 2, 5)",
                  "direction: maximize", "SlurmLauncher", "partition: gpu", "gpus_per_node: 1"):  # fmt: skip
         assert line in done.stdout, line
+
+
+def test_precision_presets_compose_with_any_trainer_and_bf16_trains_on_cpu(tmp_path):
+    from tests.conftest import QUICK, compose_config
+    from zoo.jobs.train import train
+
+    ddp = compose_config(["trainer=ddp", "precision=bf16", "trainer.sync_batchnorm=true", "trainer.num_nodes=2"], tmp_path)
+    assert (ddp.trainer.precision, ddp.trainer.sync_batchnorm, ddp.trainer.num_nodes) == ("bf16-mixed", True, 2)
+    assert compose_config(["experiment=mnist_gan", "precision=fp16"], tmp_path).trainer.precision == "16-mixed"
+    results = train(compose_config([*QUICK, "precision=bf16", "dataset.n_samples=2048"], tmp_path / "bf16"))
+    assert results["status"] == "ok" and results["iterations"] == 6
