@@ -89,3 +89,20 @@ def test_ddp_ranks_draw_their_own_noise_and_rank_0_the_single_process_one(tmp_pa
         draws.append(model.noise(8))
     model._trainer = None
     assert torch.equal(draws[0], draws[1]) and not torch.equal(draws[1], draws[2])
+
+
+@pytest.mark.parametrize("experiment", ["ring8_gan", "ring8_bigan", "ring8_fgan"])
+def test_built_models_hold_plain_partials_that_compute_what_hydra_partials_do(experiment, tmp_path):
+    """Hydra's partials re-check its target policy on every call (most of a small net's framework
+    overhead, measured); zoo.factory.build hands the model plain functools.partials instead."""
+    import functools
+
+    from zoo.factory import build
+
+    cfg = compose_config([f"experiment={experiment}"], tmp_path)
+    model = build(cfg.model, "the model")
+    hydra_loss = instantiate(cfg.model.d_loss)
+    assert type(hydra_loss) is not functools.partial  # what build replaces; if Hydra changes, this test says so
+    assert type(model.d_loss) is functools.partial and type(model.g_optimizer) is functools.partial
+    real, fake = torch.randn(8), torch.randn(8)
+    assert torch.equal(model.d_loss(real, fake), hydra_loss(real, fake))
