@@ -110,7 +110,7 @@ RULES: dict[str, Rule] = {
     "trainer.log_every_n_steps": WHOLE,
     "trainer.max_epochs": Rule("int", low=1, nullable=True),
     "trainer.num_nodes": WHOLE,
-    "trainer.precision": Rule("choice", choices=("32-true", "32", 32, "bf16-mixed", "16-mixed", "bf16-true", "16-true", "64-true", 64, 16, "16", "bf16")),
+    "trainer.precision": Rule("choice", choices=("32-true", "32", 32, "bf16-mixed", "16-mixed", "bf16-true", "16-true", "64-true", 64, 16, "16", "bf16"), nullable=True),  # null: a precision plugin in trainer.plugins (precision=fp16_cpu)
 }
 
 

@@ -274,5 +274,5 @@ def feature_reconstruction_error(real_features: Tensor, reconstructed_features: 
     """VAE-GAN's learned-similarity reconstruction error (Larsen et al. 2016, eq. 8): the negative
     log-likelihood, up to a constant, of the discriminator's l-th layer features of x under a
     unit-variance Gaussian centred on those of the reconstruction; 0.5 * squared error summed over
-    features, averaged over the batch."""
-    return 0.5 * (reconstructed_features - real_features).pow(2).flatten(1).sum(dim=1).mean()
+    features, averaged over the batch. In float32 (a sum of squares over a layer overflows float16)."""
+    return 0.5 * (reconstructed_features.float() - real_features.float()).pow(2).flatten(1).sum(dim=1).mean()

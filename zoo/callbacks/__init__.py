@@ -1,8 +1,8 @@
 """Lightning callbacks that watch a GAN train, one concern per module: pictures (SampleGrid), mode
 coverage of the 2-D mixtures (ModeCoverage), a variant's own scores (VariantEvaluation), FID/KID/IS
 (FidelityEvaluation), the EMA generator (EMAGenerator), the config in checkpoints (StoreConfig),
-last.ckpt during training (PeriodicCheckpoint), a clean stop on SIGTERM/SIGINT (GracefulStop), one
-W&B run per job (WandbRun; zoo.callbacks.wandb_run builds the loggers).
+last.ckpt during training (PeriodicCheckpoint), a clean stop on SIGTERM/SIGINT (GracefulStop), the fp16 loss
+scale (LossScaleWatch), one W&B run per job (WandbRun; zoo.callbacks.wandb_run builds the loggers).
 
 Callbacks that produce end-of-run numbers expose them as ``results`` (a flat dict); ``zoo.train``
 collects those into results.json. The classes are re-exported here, so configs name them
@@ -16,12 +16,13 @@ from zoo.callbacks.fidelity import FidelityEvaluation
 from zoo.callbacks.interrupt import GracefulStop
 from zoo.callbacks.modes import ModeCoverage
 from zoo.callbacks.periodic import PeriodicEvaluation
+from zoo.callbacks.precision import LossScaleWatch
 from zoo.callbacks.pictures import SampleGrid
 from zoo.callbacks.progress import IterationProgressBar
 from zoo.callbacks.variant import VariantEvaluation
 from zoo.callbacks.wandb_run import WandbRun
 
 __all__ = [
-    "EMAGenerator", "FidelityEvaluation", "GracefulStop", "IterationProgressBar", "ModeCoverage", "PeriodicCheckpoint", "PeriodicEvaluation", "SampleGrid",
+    "EMAGenerator", "FidelityEvaluation", "GracefulStop", "IterationProgressBar", "LossScaleWatch", "ModeCoverage", "PeriodicCheckpoint", "PeriodicEvaluation", "SampleGrid",
     "StoreConfig", "VariantEvaluation", "WandbRun",
 ]
