@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 ARGS   ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help install browser train test test-slow test-full clean tables \
+.PHONY: help install browser train test test-slow test-full bench clean tables \
 	table-pacgan table-veegan table-wgan-toy table-infogan table-stacked-mnist table-fdiv table-lucic
 
 help:  ## list the targets
@@ -41,6 +41,11 @@ test-slow: install  ## run only the slow tests (full-length training checks)
 
 test-full: install  ## run every test, slow ones included
 	$(PY) -m pytest
+
+# BENCH_ARGS=--quick: a few minutes, written under outputs/bench; --sections step,data,eval,growth,compile,profile.
+BENCH_ARGS ?=
+bench: install  ## measure the zoo against plain PyTorch and torch-fidelity (~20 min) -> docs/benchmarks.md
+	nice $(PY) benchmarks/bench.py --root $(DATA_ROOT) $(BENCH_ARGS)
 
 # --- Published tables (docs/results/<table>.md): each target runs its sweep, then zoo.table. ------
 # Every table runs SEEDS; its sweep runs JOBS jobs in parallel (Hydra's joblib launcher, each job
