@@ -456,45 +456,49 @@ def fid_against_torch_fidelity(options, ckpt: Path, classifier: str, work: Path)
 
 
 @contextlib.contextmanager
-def inception_setting(threads: int, channels_last: bool) -> Iterator[InceptionTorchScript]:
+def inception_setting(threads: int, chunk: int, memory_format) -> Iterator[InceptionTorchScript]:
+    """The zoo's Inception extractor with its chunk size and input memory format set for a while."""
     network = InceptionTorchScript(INCEPTION_OFFLINE, ["2048"])
-    if channels_last:
-        network = network.to(memory_format=torch.channels_last)
-    previous = torch.get_num_threads()
+    previous = torch.get_num_threads(), InceptionTorchScript.CHUNK, InceptionTorchScript.MEMORY_FORMAT
     torch.set_num_threads(threads)
+    InceptionTorchScript.CHUNK, InceptionTorchScript.MEMORY_FORMAT = chunk, memory_format
     try:
         yield network
     finally:
-        torch.set_num_threads(previous)
+        torch.set_num_threads(previous[0])
+        InceptionTorchScript.CHUNK, InceptionTorchScript.MEMORY_FORMAT = previous[1:]
 
 
 def inception_throughput(options) -> list[dict]:
     """Images per second of the zoo's Inception extractor on 28 x 28 MNIST-like images (resized to
-    299 inside), one setting changed at a time from the zoo's own (batch 100, no_grad, one thread
-    in these benchmarks, contiguous NCHW)."""
+    299 inside), fed in scoring batches of 100: the zoo's setting (chunks of 16 in channels_last,
+    no_grad, one thread in these benchmarks), the one before it (whole batches, contiguous NCHW),
+    and one setting changed at a time."""
     n = 8 if options.quick else options.inception_images
     images = torch.randint(0, 256, (n, 3, 28, 28), dtype=torch.uint8)
+    zoo = {"threads": 1, "chunk": InceptionTorchScript.CHUNK, "memory_format": InceptionTorchScript.MEMORY_FORMAT, "mode": "no_grad"}
     settings = [
-        {"name": "batch 100, 1 thread, no_grad (the zoo's)", "batch": 100, "threads": 1, "channels_last": False, "mode": "no_grad"},
-        {"name": "batch 50", "batch": 50, "threads": 1, "channels_last": False, "mode": "no_grad"},
-        {"name": "batch 16", "batch": 16, "threads": 1, "channels_last": False, "mode": "no_grad"},
-        {"name": "2 threads", "batch": 100, "threads": 2, "channels_last": False, "mode": "no_grad"},
-        {"name": "channels_last", "batch": 100, "threads": 1, "channels_last": True, "mode": "no_grad"},
-        {"name": "inference_mode", "batch": 100, "threads": 1, "channels_last": False, "mode": "inference_mode"},
-        {"name": "the zoo's again (drift over the section)", "batch": 100, "threads": 1, "channels_last": False, "mode": "no_grad"},
+        {"name": "the zoo's: chunks of 16, channels_last, no_grad, 1 thread"} | zoo,
+        {"name": "before: whole batches of 100, contiguous"} | zoo | {"chunk": 100, "memory_format": torch.contiguous_format},
+        {"name": "chunks of 16, contiguous"} | zoo | {"memory_format": torch.contiguous_format},
+        {"name": "whole batches of 100, channels_last"} | zoo | {"chunk": 100},
+        {"name": "2 threads"} | zoo | {"threads": 2},
+        {"name": "inference_mode"} | zoo | {"mode": "inference_mode"},
+        {"name": "the zoo's again (drift over the section)"} | zoo,
     ]
-    with inception_setting(1, False) as network, torch.no_grad():
+    with inception_setting(1, zoo["chunk"], zoo["memory_format"]) as network, torch.no_grad():
         network(images[:2])  # warm-up: TorchScript's profiling runs
     for setting in settings:
-        with inception_setting(setting["threads"], setting["channels_last"]) as network:
+        with inception_setting(setting["threads"], setting["chunk"], setting["memory_format"]) as network:
             grad_mode = torch.inference_mode if setting["mode"] == "inference_mode" else torch.no_grad
             with grad_mode():
-                network(images[:2].contiguous(memory_format=torch.channels_last) if setting["channels_last"] else images[:2])
+                network(images[:2])
                 began = time.perf_counter()
-                for chunk in images.split(setting["batch"]):
-                    network(chunk.contiguous(memory_format=torch.channels_last) if setting["channels_last"] else chunk)
+                for chunk in images.split(100):
+                    network(chunk)
                 setting["images_per_s"] = n / (time.perf_counter() - began)
         setting["images"] = n
+        setting["memory_format"] = str(setting["memory_format"]).removeprefix("torch.")
         log(f"inception {setting['name']}: {setting['images_per_s']:.2f} images/s")
     return settings
 

@@ -20,11 +20,39 @@ def statuses(sweep_or_run) -> dict[str, dict]:
     return {path.parent.name: json.loads(path.read_text()) for path in sorted(sweep_or_run.glob("**/results.json"))}
 
 
+# Installed as sitecustomize in every process of the sweep (the ranks inherit PYTHONPATH): a Python
+# audit hook that notes each file opened for writing, with the writer's rank, in ZOO_WRITES_LOG.
+AUDIT_WRITES = """
+import os, sys
+_busy = []
+def _note(event, args):
+    if event != "open" or _busy or not isinstance(args[0], (str, os.PathLike)):
+        return
+    mode, flags = args[1], args[2] or 0
+    if (isinstance(mode, str) and any(c in mode for c in "wax+")) or flags & (os.O_WRONLY | os.O_RDWR):
+        _busy.append(1)
+        try:
+            with open(os.environ["ZOO_WRITES_LOG"], "a") as log:
+                log.write(os.environ.get("LOCAL_RANK", "0") + " " + os.fspath(args[0]) + "\\n")
+        finally:
+            _busy.pop()
+if os.environ.get("ZOO_WRITES_LOG"):
+    sys.addaudithook(_note)
+"""
+
+
 @pytest.mark.slow
-def test_every_ring8_experiment_trains_under_two_process_ddp(tmp_path):
+def test_every_ring8_experiment_trains_under_two_process_ddp(tmp_path, monkeypatch):
     """One sweep (one start-up) of every ring8 experiment, each job with its own 2 gloo ranks:
     each update's backward leaves the other networks without gradients, which DDP's reducer
-    refuses unless trainer=ddp lets it look for unused parameters."""
+    refuses unless trainer=ddp lets it look for unused parameters. Only rank 0 writes the job's
+    files: of every file a Python-level open() writes into the sweep (results.json, configs, the
+    summary; torch.save's C++ writer is not audited), rank 1 writes its own log alone."""
+    audit = tmp_path.parent / f"{tmp_path.name}-audit"
+    audit.mkdir()
+    (audit / "sitecustomize.py").write_text(AUDIT_WRITES)
+    monkeypatch.setenv("PYTHONPATH", f"{audit}:{__import__('os').environ.get('PYTHONPATH', '')}")
+    monkeypatch.setenv("ZOO_WRITES_LOG", str(audit / "writes.txt"))
     done = run_cli("zoo.train", "-m", "experiment=" + ",".join(f"ring8_{name}" for name in RING8), *DDP_CLI, f"hydra.sweep.dir={tmp_path}", cwd=tmp_path, timeout=420)
     assert done.returncode == 0, done.stderr[-3000:]
     jobs = statuses(tmp_path)
@@ -33,6 +61,10 @@ def test_every_ring8_experiment_trains_under_two_process_ddp(tmp_path):
         assert (results["status"], results["iterations"]) == ("ok", 4), (job, results)
         assert (tmp_path / job / "train_ddp_process_1.log").is_file(), job  # rank 1 ran in its job
     assert "Expected to have finished reduction" not in done.stderr  # DDP reducer's error on parameters without gradients
+    writes = [line.split(" ", 1) for line in (audit / "writes.txt").read_text().splitlines()]
+    in_sweep = [(rank, path) for rank, path in writes if path.startswith(str(tmp_path))]
+    assert any(rank == "0" and path.endswith("results.json") for rank, path in in_sweep)  # the audit sees the writes
+    assert {path.rsplit("/", 1)[-1] for rank, path in in_sweep if rank != "0"} == {"train_ddp_process_1.log"}
 
 
 @pytest.mark.slow

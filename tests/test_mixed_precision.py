@@ -146,6 +146,18 @@ def test_every_ring8_variant_trains_in_bf16_like_fp32(tmp_path):
     assert sum(found[v, "bf16"] for v in RING8) >= sum(found[v, "fp32"] for v in RING8) - 8, found
 
 
+
+@pytest.mark.slow
+def test_every_ring8_variant_trains_in_float16_with_a_grad_scaler(tmp_path):
+    """16-mixed for every variant (precision=fp16_cpu: float16 autocast and Lightning's GradScaler,
+    one scaler for two or three optimizers), small nets, 40 iterations: each ends ok and finite."""
+    for variant in RING8:
+        overrides = [f"experiment=ring8_{variant}", *QUICK, *SMALL, *FP16, "iterations=40", "eval_every=40", "trainer.log_every_n_steps=10",
+                     "callbacks.sample_grid=null", "callbacks.checkpoint=null", "callbacks.variant_metrics=null"]  # fmt: skip
+        results = train(compose_config(overrides, tmp_path / variant))
+        assert results["status"] == "ok" and results["iterations"] == 40, (variant, results)
+        assert all(math.isfinite(value) for name, value in results.items() if name.startswith("train/")), (variant, results)
+
 # --- fragile terms in half precision: what tests/test_paper_fidelity.py does not cover --------------
 
 
@@ -186,8 +198,9 @@ def test_every_f_divergence_loss_is_float32_and_finite_on_float16_scores(diverge
         (["experiment=ring8_fgan"], {"d_loss", "g_loss"}),
         (["experiment=ring8_infogan", "model.q_head.hidden=32"], {"g_loss", "mi_bound", "q_loss"}),
         (["experiment=ring8_vaegan", "net.encoder.hidden=32"], {"e_loss", "kl", "feature_error", "g_loss"}),
+        (["experiment=ring8_ebgan"], {"d_loss", "g_loss", "pulling_away"}),
     ],
-    ids=["wgan_gp", "fgan", "infogan", "vaegan"],
+    ids=["wgan_gp", "fgan", "infogan", "vaegan", "ebgan"],
 )
 def test_each_variant_fragile_term_is_float32_and_finite_in_a_float16_step(tmp_path, overrides, terms):
     """The fragile terms as the variants compute them, inside float16 autocast, with every

@@ -212,8 +212,9 @@ def reconstruction_energy(x: Tensor, reconstruction: Tensor) -> Tensor:
     the mean squared reconstruction error of the autoencoder discriminator; shape (n,).
 
     Mean rather than sum over coordinates, so a margin means the same on 2-D points and on images.
+    In float32 (squared errors overflow float16).
     """
-    return (reconstruction - x).pow(2).flatten(1).mean(dim=1)
+    return (reconstruction.float() - x.float()).pow(2).flatten(1).mean(dim=1)
 
 
 def d_energy_margin(real_energy: Tensor, fake_energy: Tensor, margin: float) -> Tensor:
@@ -230,14 +231,17 @@ def pulling_away(codes: Tensor) -> Tensor:
     the mean squared cosine similarity over the n (n - 1) ordered pairs of distinct examples.
 
     It is small when the generated batch's codes point in different directions, which keeps the
-    generator from collapsing onto one low-energy point. Zero for n = 1 (no pairs).
+    generator from collapsing onto one low-energy point. Zero for n = 1 (no pairs). In float32 with
+    autocast off: the sum of n^2 squared cosines, near 1 each early on, overflows float16 at n = 256
+    (measured: EBGAN's G loss inf at the first float16 step).
     """
-    codes = F.normalize(codes.flatten(1), dim=1)
     n = len(codes)
     if n < 2:
-        return codes.new_zeros(())
-    cosines = codes @ codes.T
-    return (cosines.pow(2).sum() - cosines.diagonal().pow(2).sum()) / (n * (n - 1))
+        return codes.new_zeros((), dtype=torch.float32)
+    with torch.autocast(device_type=codes.device.type, enabled=False):
+        codes = F.normalize(codes.flatten(1).float(), dim=1)
+        cosines = codes @ codes.T
+        return (cosines.pow(2).sum() - cosines.diagonal().pow(2).sum()) / (n * (n - 1))
 
 
 def info_lower_bound(logits: Tensor, categories: Tensor, mean: Tensor, continuous: Tensor, continuous_weight: float = 1.0) -> Tensor:

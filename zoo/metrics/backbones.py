@@ -99,8 +99,17 @@ class InceptionTorchScript(ZooExtractor):
     def forward(self, x: Tensor) -> tuple[Tensor]:
         if x.dtype != torch.uint8 or x.dim() != 4 or x.shape[1] != 3:
             raise ValueError(f"expecting uint8 images (N, 3, H, W), got {x.dtype} {tuple(x.shape)}")
+        return (torch.cat([self.pool3(chunk) for chunk in x.split(self.CHUNK)]),)
+
+    # Resized and run 16 images at a time, in channels_last: 1.57x the images per second of whole
+    # batches of 96 on this project's 2-core CPU, features equal to 5e-6 (batch 16 alone: 1.35x;
+    # `make bench` measures both settings against the old ones).
+    CHUNK = 16
+    MEMORY_FORMAT = torch.channels_last
+
+    def pool3(self, x: Tensor) -> Tensor:
         x = interpolate_bilinear_2d_like_tensorflow1x(x.float(), size=(299, 299), align_corners=False)
-        return (self.model((x - 128) / 128).float(),)
+        return self.model(((x - 128) / 128).contiguous(memory_format=self.MEMORY_FORMAT)).float()
 
 
 class ClassifierFeatures(ZooExtractor):
