@@ -97,14 +97,3 @@ def test_a_diverging_run_stops_and_says_so(tmp_path):
     assert results["status"] == "diverged" and results["diverged_term"] == "train/d_loss" and results["diverged_network"] == "discriminator"
     assert results["iterations"] < 50
     assert json.loads((tmp_path / "results.json").read_text())["status"] == "diverged"
-
-
-@pytest.mark.slow
-def test_compile_true_trains_compiled_networks_whose_checkpoint_loads_uncompiled(tmp_path):
-    """compile=true: every network compiled in place (inductor), the run ok, and last.ckpt's keys
-    those of an uncompiled model, so sampling and resuming need no compiler."""
-    results = train(compose_config([*QUICK, "compile=true", "net.generator.hidden=16", "net.discriminator.hidden=16"], tmp_path))
-    assert results["status"] == "ok" and results["iterations"] == 6
-    model, _ = load_generator(tmp_path / "checkpoints" / "last.ckpt")  # load_state_dict is strict: the keys match
-    assert not any("_orig_mod" in key for key in model.state_dict())
-    assert model.sample(8, seed=0).isfinite().all()

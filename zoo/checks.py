@@ -73,7 +73,6 @@ RULES: dict[str, Rule] = {
     "checkpoint_every": WHOLE,
     "threads": Rule("int", low=1, nullable=True),
     "ema": Rule("bool"),
-    "compile": Rule("bool"),
     "ema_decay": Rule("number", low=0, high=1, open=True),
     "dataset.batch_size": WHOLE,
     "dataset.n_samples": WHOLE,

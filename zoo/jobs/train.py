@@ -25,15 +25,6 @@ from zoo.errors import ConfigError, Divergence
 from zoo.factory import build, build_datamodule
 
 
-def compile_networks(model) -> None:
-    """``compile: true``: torch.compile (inductor) every network the model's updates move, in place,
-    so the state_dict keys stay and checkpoints load either way. Measured on this project's 2-core
-    CPU (make bench, section 5): the mnist_gan DCGAN step 1.08x faster after 29 s of compiling, so
-    it pays after about 3,000 iterations; the first evaluation compiles the eval-mode graphs too."""
-    for name in dict.fromkeys(update.network for update in model.updates):
-        getattr(model, name).compile()
-
-
 def train(cfg: DictConfig, overrides: list[str] | None = None) -> dict:
     """Check, build and fit one run; write and return its results (see module docstring).
 
@@ -47,8 +38,6 @@ def train(cfg: DictConfig, overrides: list[str] | None = None) -> dict:
         resumed_step = checkpoint["global_step"]
         cfg = resume_config(checkpoint, cfg, overrides)
     check_config(cfg)
-    if cfg.compile and cfg.model.get("gp_weight") is not None:
-        raise ConfigError("compile=true: torch.compile cannot differentiate a compiled network twice, which the gradient penalty (model=wgan_gp) does; use compile=false with it")
     if cfg.trainer.accelerator == "cpu":
         # With a CUDA build of torch on a machine without a GPU, every optimizer step asks NVML
         # for the device count (a dlopen, ~0.25 ms); an empty CUDA_VISIBLE_DEVICES answers at once.
@@ -62,8 +51,6 @@ def train(cfg: DictConfig, overrides: list[str] | None = None) -> dict:
     if cfg.threads or datamodule.kind == "points":  # small MLPs on points: one thread is fastest
         torch.set_num_threads(cfg.threads or 1)
     model = build(cfg.model, "the model")
-    if cfg.compile:
-        compile_networks(model)
     callbacks = [build(node, f"callbacks.{name}") for name, node in cfg.callbacks.items() if node is not None]
     callbacks.append(StoreConfig(cfg))
     previous_log = output_dir / "csv" / "metrics.csv"
