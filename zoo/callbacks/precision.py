@@ -48,8 +48,7 @@ class LossScaleWatch(L.Callback):
         plugin = trainer.precision_plugin
         if not (isinstance(plugin, MixedPrecision) and plugin.scaler is not None and pl_module.between_iterations):
             return
-        last = 0 < trainer.max_steps <= pl_module.global_step
-        if pl_module.iteration % trainer.log_every_n_steps and not last:
+        if not pl_module.at_logging_iteration:
             return
         scale = plugin.scaler.get_scale()
         if scale < self.min_scale:

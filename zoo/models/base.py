@@ -280,17 +280,18 @@ class GANModule(L.LightningModule):
         """The last logged terms, rounded, for a progress bar."""
         return {name.removeprefix("train/"): f"{value:.3g}" for name, value in self.last_terms.items()}
 
-    def log_terms(self, terms: Terms) -> None:
-        """Every ``trainer.log_every_n_steps`` generator iterations (and at the last one), stop a
-        run that diverged (``check_finite``) and send the iteration's terms to every logger as
-        train/<name>, beside trainer/iteration (``ITERATION``).
+    @property
+    def at_logging_iteration(self) -> bool:
+        """Whether this is every ``trainer.log_every_n_steps``-th generator iteration, or the last."""
+        return not self.iteration % self.trainer.log_every_n_steps or 0 < self.trainer.max_steps <= self.global_step
 
-        Straight to the loggers rather than through ``self.log``, which costs about a millisecond
-        per metric and step (several times a small net's step) to keep values that are written
-        only every few steps; the check and the values are the one wait for the device it needs.
-        """
+    def log_terms(self, terms: Terms) -> None:
+        """At logging iterations, stop a run that diverged (``check_finite``) and send the terms to
+        every logger as train/<name>, beside trainer/iteration (``ITERATION``). Straight to the
+        loggers, not through ``self.log``, which costs about a millisecond per metric and step to keep
+        values written every few steps; the check and the values are the one wait for the device."""
         trainer = self.trainer
-        if self.iteration % trainer.log_every_n_steps and not 0 < trainer.max_steps <= self.global_step:  # not the last
+        if not self.at_logging_iteration:
             return
         self.check_finite()
         values = torch.stack([value.float() for value in terms.values()]).tolist()
