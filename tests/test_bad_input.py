@@ -25,6 +25,7 @@ def sample_to(run_dir):
         (["iterations=0"], "iterations must be a whole number >= 1 or null, got 0"),
         (["ckpt_path=/nowhere/last.ckpt"], "ckpt_path=/nowhere/last.ckpt does not exist"),
         (["dataset=digits", "net=dcgan", "dataset.size=12"], "8, 16, 28, 32, 64"),
+        (["lr_decay=step"], "lr_decay=step is unknown; choose one of none, linear, cosine"),
     ],
 )
 def test_refused_before_training(tmp_path, overrides, message):

@@ -2,7 +2,7 @@
 coverage of the 2-D mixtures (ModeCoverage), a variant's own scores (VariantEvaluation), FID/KID/IS
 (FidelityEvaluation), the EMA generator (EMAGenerator), the config in checkpoints (StoreConfig),
 last.ckpt during training (PeriodicCheckpoint), a clean stop on SIGTERM/SIGINT (GracefulStop), the fp16 loss
-scale (LossScaleWatch), one W&B run per job (WandbRun; zoo.callbacks.wandb_run builds the loggers).
+scale (LossScaleWatch), learning rates decaying over the budget (LearningRateDecay), one W&B run per job (WandbRun; zoo.callbacks.wandb_run builds the loggers).
 
 Callbacks that produce end-of-run numbers expose them as ``results`` (a flat dict); ``zoo.train``
 collects those into results.json. The classes are re-exported here, so configs name them
@@ -14,6 +14,7 @@ from zoo.callbacks.config import StoreConfig
 from zoo.callbacks.ema import EMAGenerator
 from zoo.callbacks.fidelity import FidelityEvaluation
 from zoo.callbacks.interrupt import GracefulStop
+from zoo.callbacks.lr_decay import LearningRateDecay
 from zoo.callbacks.modes import ModeCoverage
 from zoo.callbacks.periodic import PeriodicEvaluation
 from zoo.callbacks.precision import LossScaleWatch
@@ -23,6 +24,6 @@ from zoo.callbacks.variant import VariantEvaluation
 from zoo.callbacks.wandb_run import WandbRun
 
 __all__ = [
-    "EMAGenerator", "FidelityEvaluation", "GracefulStop", "IterationProgressBar", "LossScaleWatch", "ModeCoverage", "PeriodicCheckpoint", "PeriodicEvaluation", "SampleGrid",
+    "EMAGenerator", "FidelityEvaluation", "GracefulStop", "IterationProgressBar", "LearningRateDecay", "LossScaleWatch", "ModeCoverage", "PeriodicCheckpoint", "PeriodicEvaluation", "SampleGrid",
     "StoreConfig", "VariantEvaluation", "WandbRun",
 ]

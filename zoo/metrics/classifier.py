@@ -60,7 +60,7 @@ class DigitClassifier(nn.Module):
         size = self.config["size"]
         if x.shape[-1] != size:
             x = F.interpolate(x, size=(size, size), mode="bilinear", antialias=True, align_corners=False)
-        return x
+        return x.contiguous(memory_format=torch.channels_last)
 
 
 def load_classifier(path: str | Path) -> DigitClassifier:
@@ -71,7 +71,10 @@ def load_classifier(path: str | Path) -> DigitClassifier:
     saved = torch.load(path, map_location="cpu", weights_only=True)
     model = DigitClassifier(**saved["config"])
     model.load_state_dict(saved["state_dict"])
-    return model.eval().requires_grad_(False)
+    # channels_last weights and inputs (``prepare``): oneDNN's CPU convolutions ran this network
+    # 1.7x as fast as on contiguous tensors (10,000 28x28 images, one thread, 4.5 -> 2.6 s), which
+    # cuts the in-training FID's cost; the features agree to float rounding.
+    return model.to(memory_format=torch.channels_last).eval().requires_grad_(False)
 
 
 @torch.no_grad()
