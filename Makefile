@@ -80,7 +80,7 @@ page = $(PY) -m zoo.table 'dirs=[$(3)]' paper=$(2) by=$(if $(4),$(4),[experiment
 	command='"make table-$(1)$(if $(FULL), FULL=1) TRAINER=$(TRAINER) SEEDS=$(SEEDS) JOBS=$(JOBS)$(if $(ZOO_ROWS),, ZOO_ROWS=)"'
 PACGAN  := $(subst $(space),$(,),$(foreach d,ring grid,$(foreach r,gan pacgan2 pacgan4,pacgan/$(d)_$(r)))),pacgan/grid_ali
 # ALI's ring row sweeps on its own budget: its joint D sits at chance for thousands of iterations,
-# and seed 0 had 0-6 modes up to 10,000 iterations and 8 of 8 from 12,500 (docs/pacgan.md). The
+# and seed 0 had 0-6 modes up to 10,000 iterations, 8 of 8 at 12,500, 6-8 after (docs/pacgan.md). The
 # grid rows are far from the paper's at any CPU budget here, so grid ALI keeps PACGAN_CPU.
 PACGAN_ALI := pacgan/ring_ali
 VEEGAN  := veegan/ring_gan,veegan/ring_ali,veegan/grid_gan,veegan/grid_ali

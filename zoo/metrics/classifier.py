@@ -50,8 +50,8 @@ class DigitClassifier(nn.Module):
 
     def prepare(self, images: Tensor) -> Tensor:
         """Any images (uint8 in [0, 255] or float in [-1, 1]; 1 or 3 channels; any size) -> this
-        network's input. Three channels become one by their mean when it reads greyscale (the
-        scorers repeat greyscale over RGB)."""
+        network's input, in channels_last (see ``load_classifier``). Three channels become one by
+        their mean when it reads greyscale (the scorers repeat greyscale over RGB)."""
         x = images.float() / 127.5 - 1 if images.dtype == torch.uint8 else images.float()
         x = x.to(self.head.weight.device)
         channels = self.config["in_channels"]
