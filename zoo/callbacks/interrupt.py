@@ -42,7 +42,7 @@ class GracefulStop(L.Callback):
         if trainer.world_size > 1:
             # The ranks must agree, which costs a collective: ask at logging iterations only, not
             # at every step (a scheduler's grace period is far longer than log_every_n_steps).
-            if pl_module.iteration % trainer.log_every_n_steps:
+            if not pl_module.at_logging_iteration:
                 return
             asked = trainer.strategy.reduce_boolean_decision(asked, all=False)
         if asked:
