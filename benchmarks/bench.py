@@ -95,26 +95,35 @@ def quiet() -> Iterator[None]:
 
 
 class StepTimer(L.Callback):
-    """The wall-clock time at the end of every whole generator iteration of a zoo run, so that its
-    steady-state time per iteration can be read without start-up and the final checkpoint.
-    Added to a run as one more callback (``+callbacks.bench_timer``); the latest one is ``last``."""
+    """The wall-clock time at the end of every training step that ends a generator iteration (a
+    step runs ``iterations_per_step`` of them), so that a zoo run's steady-state time per iteration
+    can be read without start-up and the final checkpoint. Added to a run as one more callback
+    (``+callbacks.bench_timer``); the latest one is ``last``."""
 
     last: "StepTimer | None" = None
 
     def __init__(self):
         self.times: dict[int, float] = {}
+        self.iterations_per_step = 1
         StepTimer.last = self
+
+    def on_train_start(self, trainer, pl_module) -> None:
+        self.iterations_per_step = pl_module.iterations_per_step
 
     def on_train_batch_end(self, trainer, pl_module, outputs, batch, batch_idx) -> None:
         if pl_module.between_iterations:
             self.times.setdefault(pl_module.iteration, time.perf_counter())
 
 
-def steady(times: dict[int, float], start: int, end: int) -> dict[str, float]:
+def steady(times: dict[int, float], start: int, end: int, every: int = 1) -> dict[str, float]:
     """ms per iteration from iteration ``start`` to ``end``: the mean (every cost, the periodic ones
-    too) and the median iteration (robust to the other jobs' bursts on a shared machine)."""
-    durations = [1000 * (times[i] - times[i - 1]) for i in range(start + 1, end + 1)]
-    return {"steady_ms": 1000 * (times[end] - times[start]) / (end - start), "median_ms": median(durations)}
+    too) and the median over windows of ``every`` iterations (robust to the other jobs' bursts on a
+    shared machine; a zoo step of ``iterations_per_step`` iterations is timed only at its end, so
+    both sides are read at the same windows)."""
+    points = [i for i in sorted(times) if start <= i <= end and i % every == 0]
+    durations = [1000 * (times[b] - times[a]) / (b - a) for a, b in zip(points, points[1:])]
+    first, last = points[0], points[-1]
+    return {"steady_ms": 1000 * (times[last] - times[first]) / (last - first), "median_ms": median(durations)}
 
 
 def classifier_for(root: str) -> str:
@@ -220,7 +229,7 @@ def batches_of(data: Tensor, batch_size: int) -> Iterator[Tensor]:
             yield data[order[i * batch_size : (i + 1) * batch_size]]
 
 
-def hand_run(case: Case, iterations: int, start: int, root: str) -> dict:
+def hand_run(case: Case, iterations: int, start: int, root: str, every: int = 1) -> dict:
     """The preset trained by the hand-written loop on the zoo data module's tensor."""
     torch.manual_seed(0)
     cfg = train_config(case.experiment, [], tempfile.gettempdir(), root)
@@ -235,7 +244,7 @@ def hand_run(case: Case, iterations: int, start: int, root: str) -> dict:
             critic(real)
         others(real)
         times[iteration] = time.perf_counter()
-    return {"total_ms": 1000 * (times[iterations] - began) / iterations} | steady(times, start, iterations)
+    return {"total_ms": 1000 * (times[iterations] - began) / iterations} | steady(times, start, iterations, every)
 
 
 def zoo_overrides(iterations: int) -> list[str]:
@@ -247,14 +256,14 @@ def zoo_overrides(iterations: int) -> list[str]:
             f"+callbacks.bench_timer._target_={StepTimer.__module__}.StepTimer"]  # fmt: skip
 
 
-def zoo_run(case: Case, iterations: int, start: int, root: str) -> dict:
+def zoo_run(case: Case, iterations: int, start: int, root: str, every: int = 1) -> dict:
     """The preset trained by zoo.train (its whole path, the fit timed as results.json's train_seconds)."""
     with tempfile.TemporaryDirectory() as out:
         cfg = train_config(case.experiment, zoo_overrides(iterations), out, root)
         with quiet():
             results = train(cfg)
     times = StepTimer.last.times
-    return {"total_ms": 1000 * results["train_seconds"] / iterations} | steady(times, start, iterations)
+    return {"total_ms": 1000 * results["train_seconds"] / iterations} | steady(times, start, iterations, every)
 
 
 def step_overhead(options) -> list[dict]:
@@ -265,11 +274,13 @@ def step_overhead(options) -> list[dict]:
         sides = {"hand": hand_run, "zoo": zoo_run}
         for run in sides.values():  # warm-up: imports, allocator, first calls, the data read once
             run(case, max(2, iterations // 4), 1, options.root)
+        every = StepTimer.last.iterations_per_step  # both sides timed at the ends of the zoo's steps
         measured: dict[str, list[dict]] = {name: [] for name in sides}
         for _ in range(options.step_repeats):
             for name, run in sides.items():
-                measured[name].append(run(case, iterations, start, options.root))
-        row = {"experiment": case.experiment, "iterations": iterations, "repeats": options.step_repeats, "target": case.target}
+                measured[name].append(run(case, iterations, start, options.root, every))
+        row = {"experiment": case.experiment, "iterations": iterations, "repeats": options.step_repeats, "target": case.target,
+               "iterations_per_step": every}  # fmt: skip
         for key in ("steady_ms", "median_ms", "total_ms"):
             ratios = [z[key] / h[key] for h, z in zip(measured["hand"], measured["zoo"])]
             row |= {f"hand_{key}": median([m[key] for m in measured["hand"]]), f"zoo_{key}": median([m[key] for m in measured["zoo"]]),
@@ -736,13 +747,15 @@ def markdown(report: dict) -> str:
                   "losses (zoo.losses), Adam settings and n_critic, on the same in-memory tensor. *steady*: the mean",
                   "ms per iteration after the first fifth of the run (every cost, the periodic ones too: logging every",
                   "50 iterations, pictures at epoch ends); *median iteration*: the median of those iterations' times",
-                  "(what one step costs, robust to the other jobs' bursts); *whole fit*: `train_seconds` / iterations",
+                  "(what one step costs, robust to the other jobs' bursts), read per zoo training step (*it/step*:",
+                  "the `iterations_per_step` the run chose; both sides are read at the same iterations); *whole fit*:",
+                  "`train_seconds` / iterations",
                   "(start-up and the final checkpoint included). Ratios are medians over the repeats of zoo / hand",
                   "from the same repeat. The target applies to the steady ratio.", "",
-                  "| preset | iterations x repeats | hand, ms/it | zoo, ms/it | ratio (steady) | ratio (median iteration) | ratio (whole fit) | target | |",
-                  "|---|---|---|---|---|---|---|---|---|"]  # fmt: skip
+                  "| preset | iterations x repeats | it/step | hand, ms/it | zoo, ms/it | ratio (steady) | ratio (median iteration) | ratio (whole fit) | target | |",
+                  "|---|---|---|---|---|---|---|---|---|---|"]  # fmt: skip
         for r in s["step"]:
-            lines.append(f"| {r['experiment']} | {r['iterations']} x {r['repeats']} | {r['hand_steady_ms']:.2f} | {r['zoo_steady_ms']:.2f} | "
+            lines.append(f"| {r['experiment']} | {r['iterations']} x {r['repeats']} | {r.get('iterations_per_step', 1)} | {r['hand_steady_ms']:.2f} | {r['zoo_steady_ms']:.2f} | "
                          f"{r['ratio_steady']:.3f} | {r['ratio_median']:.3f} | {r['ratio_total']:.3f} | <= {r['target']:.2f} | {verdict(r['met'])} |")
     if "profile" in s:
         p = s["profile"]

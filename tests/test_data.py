@@ -84,6 +84,19 @@ def test_batches_resume_where_the_consumed_ones_stopped():
     assert before + consume(resumed, n=12) == straight
 
 
+def test_grouped_batches_are_the_same_batches_joined_and_resume_with_another_group():
+    data = torch.arange(48).float().unsqueeze(1)  # 12 batches of 4 a pass: 4 groups of 3
+    single = consume(TensorBatches(data, batch_size=4, seed=5), n=30)
+    grouped = TensorBatches(data, batch_size=4, seed=5, group=3)
+    assert len(grouped) == 4
+    joined = consume(grouped, n=6)  # two passes and a half
+    assert joined == [sum(single[i : i + 3], []) for i in range(0, 18, 3)]
+    resumed = TensorBatches(data, batch_size=4, seed=5)  # one batch at a time from where the groups stopped
+    resumed.load_state_dict(grouped.state_dict())
+    assert consume(resumed, n=12) == single[18:30]
+    assert len(TensorBatches(torch.arange(50).float().unsqueeze(1), batch_size=4, seed=0, group=5)) == 2  # 12 batches: 2 whole groups
+
+
 def test_ranks_see_disjoint_batches():
     data = torch.arange(12).float().unsqueeze(1)
     seen = [{int(x) for batch in TensorBatches(data, 2, seed=0, rank=r, world_size=2) for x in batch} for r in (0, 1)]

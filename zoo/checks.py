@@ -72,6 +72,7 @@ RULES: dict[str, Rule] = {
     "eval_every": WHOLE,
     "checkpoint_every": WHOLE,
     "threads": Rule("int", low=1, nullable=True),
+    "iterations_per_step": WHOLE,
     "ema": Rule("bool"),
     "ema_decay": Rule("number", low=0, high=1, open=True),
     "dataset.batch_size": WHOLE,

@@ -18,7 +18,7 @@ from zoo.metrics.names import IN_TRAINING, METRICS, check_metrics
 from zoo.metrics.scoring import Scoring
 from zoo.metrics.stacked_mnist import N_MODES, mode_counts, stacked_mnist_metrics_of_counts
 from zoo.metrics.streaming import Extractor, StreamingScores
-from zoo.models.base import generate
+from zoo.models.sampling import generate
 
 
 class FidelityEvaluation(PeriodicEvaluation):

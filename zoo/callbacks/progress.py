@@ -13,9 +13,9 @@ class IterationProgressBar(TQDMProgressBar):
         super().on_train_start(trainer, pl_module)
         if trainer.max_steps > 0:
             total = trainer.max_steps // pl_module.steps_per_iteration
-        else:  # an epoch budget: every n_critic-th batch ends an iteration
-            batches = convert_inf(self.total_train_batches)
-            total = None if batches is None else trainer.max_epochs * batches // pl_module.n_critic
+        else:  # an epoch budget: every n_critic-th real batch ends an iteration
+            steps = convert_inf(self.total_train_batches)
+            total = None if steps is None else trainer.max_epochs * steps * pl_module.batches_per_step // pl_module.n_critic
         self.train_progress_bar.reset(total=total)
         self.train_progress_bar.initial = pl_module.iteration  # a resumed run starts where it was
         self.train_progress_bar.set_description("iterations")

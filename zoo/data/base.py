@@ -12,39 +12,50 @@ from torch import Tensor
 
 
 class TensorBatches:
-    """Shuffled mini-batches of ``data``, reshuffled every pass.
+    """Shuffled mini-batches of ``data``, reshuffled every pass, handed out ``group`` at a time.
 
     Under DDP every rank draws the same permutation (same seed, same epoch) and takes its own
     stride of it, so the ranks see disjoint batches without a sampler. The last incomplete batch is
     dropped, so batch statistics (batch norm, the discriminator's real/fake balance) never see a
-    runt batch.
+    runt batch; so is an incomplete last group.
+
+    ``group`` > 1 joins that many consecutive batches into one item of ``group * batch_size`` rows
+    (a training step's real batches, GANModule.batches_per_step): the same batches in the same
+    order as ``group=1`` when the batches of a pass divide into groups.
 
     Resumable: the permutation of pass ``epoch`` is a function of (seed, epoch), and the position
     is the number of batches the trainer has *consumed* (``consumed()``, called by the data
-    module's ``on_before_batch_transfer`` hook), not the number fetched: Lightning fetches one batch
+    module's ``on_before_batch_transfer`` hook), not the number fetched: Lightning fetches one item
     ahead. ``state_dict``/``load_state_dict`` (Lightning saves them in every checkpoint) make a
-    resumed run continue with the very batch the interrupted one would have drawn next.
+    resumed run continue with the very batch the interrupted one would have drawn next; the position
+    counts batches, not groups, so a run may resume with another ``group``.
     """
 
-    def __init__(self, data: Tensor, batch_size: int, seed: int = 0, rank: int = 0, world_size: int = 1):
-        self.data, self.batch_size, self.seed = data, batch_size, seed
+    def __init__(self, data: Tensor, batch_size: int, seed: int = 0, rank: int = 0, world_size: int = 1, group: int = 1):
+        self.data, self.batch_size, self.seed, self.group = data, batch_size, seed, group
         self.rank, self.world_size = rank, world_size
         self.epoch = self.position = 0  # the next batch the trainer will consume
 
+    @property
+    def batches_per_pass(self) -> int:
+        """Whole groups' worth of batches in one pass over this rank's share of the data."""
+        batches = len(self.data) // (self.batch_size * self.world_size)
+        return batches - batches % self.group
+
     def __len__(self) -> int:
-        return len(self.data) // (self.batch_size * self.world_size)
+        return self.batches_per_pass // self.group
 
     def __iter__(self):
-        epoch, start = self.epoch, self.position
+        epoch, start, rows = self.epoch, self.position, self.batch_size * self.group
         generator = torch.Generator(device=self.data.device).manual_seed(self.seed + epoch)
         order = torch.randperm(len(self.data), device=self.data.device, generator=generator)[self.rank :: self.world_size]
-        for i in range(start, len(self)):
-            yield self.data[order[i * self.batch_size : (i + 1) * self.batch_size]]
+        for i in range(start, self.batches_per_pass, self.group):
+            yield self.data[order[i * self.batch_size : i * self.batch_size + rows]]
 
     def consumed(self) -> None:
-        """One batch went to a training step: advance the resumable position."""
-        self.position += 1
-        if self.position >= len(self):
+        """One item went to a training step: advance the resumable position."""
+        self.position += self.group
+        if self.position >= self.batches_per_pass:
             self.epoch, self.position = self.epoch + 1, 0
 
     def state_dict(self) -> dict[str, int]:
@@ -96,15 +107,16 @@ class InMemoryDataModule(L.LightningDataModule):
 
     def train_dataloader(self) -> TensorBatches:
         self.setup()
-        device, rank, world_size = torch.device("cpu"), 0, 1
+        device, rank, world_size, group = torch.device("cpu"), 0, 1, 1
         if self.trainer is not None:
             device, rank, world_size = self.trainer.strategy.root_device, self.trainer.global_rank, self.trainer.world_size
+            group = self.trainer.lightning_module.batches_per_step  # real batches per training step
         data = self.data
         if self.trainer is not None and self.trainer.overfit_batches:  # debug=overfit: a fixed few batches
             n = self.trainer.overfit_batches
             n = n if isinstance(n, int) else max(1, int(n * len(data) // self.batch_size))
             data = data[: n * self.batch_size * world_size]
-        self.batches = TensorBatches(data.to(device), self.batch_size, self.seed, rank, world_size)
+        self.batches = TensorBatches(data.to(device), self.batch_size, self.seed, rank, world_size, group)
         return self.batches
 
     def on_before_batch_transfer(self, batch: Tensor, dataloader_idx: int) -> Tensor:

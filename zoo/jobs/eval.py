@@ -21,7 +21,8 @@ from zoo.metrics.matching import matched_accuracy
 from zoo.metrics.names import METRICS, check_metrics
 from zoo.metrics.scoring import Scoring
 from zoo.metrics.stacked_mnist import stacked_mnist_metrics
-from zoo.models.base import GANModule, generate
+from zoo.models.base import GANModule
+from zoo.models.sampling import generate
 
 
 def sample_checkpoint(model: GANModule, z: Tensor, batch_size: int, progress: bool = True) -> Tensor:

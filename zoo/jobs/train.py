@@ -59,6 +59,8 @@ def train(cfg: DictConfig, overrides: list[str] | None = None) -> dict:
     loggers = build_loggers(cfg, callbacks, checkpoint if cfg.ckpt_path else None)  # a resume goes on in its W&B run
     max_steps = -1 if cfg.iterations is None else cfg.iterations * model.steps_per_iteration
     trainer = build(cfg.trainer, "the trainer", callbacks=callbacks, logger=loggers or False, max_steps=max_steps)
+    resumed_iteration = 0 if resumed_step is None else resumed_step // model.steps_per_iteration
+    model.iterations_per_step = iterations_per_step(cfg, len(datamodule.data) // (cfg.dataset.batch_size * trainer.world_size), model.n_critic, resumed_iteration)
     for logger in trainer.loggers:
         logger.log_hyperparams(OmegaConf.to_container(cfg, resolve=True))
 
@@ -91,6 +93,22 @@ def train(cfg: DictConfig, overrides: list[str] | None = None) -> dict:
         # process group, not this one, whose peers have exited.
         torch.distributed.destroy_process_group()
     return results
+
+
+def iterations_per_step(cfg: DictConfig, batches_per_pass: int, n_critic: int, resumed_iteration: int) -> int:
+    """How many generator iterations one Lightning step runs: the largest number up to
+    ``cfg.iterations_per_step`` with which the run computes the same numbers, bit for bit, at the
+    same iterations. It divides every cadence that callbacks act on at a step's end (eval_every,
+    checkpoint_every, trainer.log_every_n_steps, the budget, the iteration a resume starts from), so
+    every evaluation, checkpoint, log line, stop and resume falls where it falls with 1, and its
+    ``n_critic`` real batches per iteration divide a pass over the data (``batches_per_pass``), so
+    the batches come in the same order. 1 where a callback acts after every iteration (ema,
+    lr_decay) or on a fixed few batches (trainer.overfit_batches)."""
+    if cfg.ema or cfg.lr_decay != "none" or cfg.trainer.get("overfit_batches"):
+        return 1
+    cadences = [cfg.iterations_per_step, cfg.eval_every, cfg.checkpoint_every, cfg.trainer.get("log_every_n_steps", 50), cfg.iterations or 0, resumed_iteration]
+    most = math.gcd(*cadences)
+    return next(k for k in range(most, 0, -1) if most % k == 0 and (k == 1 or batches_per_pass % (k * n_critic) == 0))
 
 
 def zero_steps_reason(cfg: DictConfig, model) -> str:

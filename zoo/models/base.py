@@ -16,10 +16,14 @@ never builds anything from a flag.
 
 Budget: Lightning's ``global_step`` counts every optimizer step, here ``steps_per_iteration`` per
 generator iteration. Users budget in generator iterations; ``iteration`` converts back.
+
+A training step may carry several real batches (``batches_per_step``: ``iterations_per_step``
+whole generator iterations, set by zoo.jobs.train where it changes nothing the run computes), so
+that Lightning's fixed cost per step is paid once for all of them: on ring8's MLP it is about a
+tenth of an iteration (docs/benchmarks.md).
 """
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import lightning as L
@@ -31,6 +35,7 @@ from torch.optim import Optimizer
 from zoo import rng
 from zoo.errors import ConfigError, Divergence
 from zoo.metrics.names import ITERATION
+from zoo.models.sampling import eval_mode, generate
 
 OptimizerFactory = Callable[..., Optimizer]
 Terms = dict[str, Tensor]
@@ -55,28 +60,6 @@ class Update:
     loss: str
     critic: bool = False
     after: str | None = None
-
-
-@contextmanager
-def eval_mode(module: nn.Module) -> Iterator[nn.Module]:
-    """Eval mode (batch norm on running statistics, no dropout) and no autograd inside the block;
-    every submodule gets its own previous mode back afterwards."""
-    modes = [(child, child.training) for child in module.modules()]
-    module.eval()
-    try:
-        with torch.no_grad():
-            yield module
-    finally:
-        for child, training in modes:
-            child.training = training
-
-
-def generate(generator: nn.Module, z: Tensor, batch_size: int = 1024) -> Iterator[Tensor]:
-    """Samples of ``generator`` for the noise ``z``, batch by batch, in eval mode: what every
-    picture, metric and ``zoo.sample`` draws from."""
-    with eval_mode(generator):
-        for chunk in z.split(batch_size):
-            yield generator(chunk)
 
 
 class GANModule(L.LightningModule):
@@ -120,6 +103,7 @@ class GANModule(L.LightningModule):
         self.latent_dim = generator.latent_dim
         self.last_terms: dict[str, float] = {}  # the terms of the last logging step, as numbers
         self.steps_at_start: int | None = None  # global_step when training (re)started
+        self.iterations_per_step = 1  # more only as zoo.jobs.train.iterations_per_step allows
         self.register_buffer("fixed_noise", torch.randn(n_fixed, self.latent_dim, generator=torch.Generator().manual_seed(0)))
         # Divergence watch, on the device so that no step waits for it: whether every loss so far was
         # finite, and how many optimizer steps were taken while it was (so the first non-finite one
@@ -133,6 +117,12 @@ class GANModule(L.LightningModule):
     def steps_per_iteration(self) -> int:
         """Optimizer steps per generator iteration (what Lightning's max_steps counts)."""
         return self.n_critic * self._critics + len(self.updates) - self._critics
+
+    @property
+    def batches_per_step(self) -> int:
+        """Real batches in one training step: one critic pass each; ``iterations_per_step`` whole
+        iterations of ``n_critic`` passes, or a single pass (the step of ``iterations_per_step=1``)."""
+        return self.iterations_per_step * self.n_critic if self.iterations_per_step > 1 else 1
 
     @property
     def iteration(self) -> int:
@@ -151,8 +141,8 @@ class GANModule(L.LightningModule):
         trainer = self.trainer
         if trainer.max_steps > 0:
             total = trainer.max_steps
-        else:  # budget in epochs: every n_critic-th batch ends an iteration
-            total = trainer.max_epochs * trainer.num_training_batches * self.steps_per_iteration / self.n_critic
+        else:  # budget in epochs: every n_critic-th real batch ends an iteration
+            total = trainer.max_epochs * trainer.num_training_batches * self.batches_per_step * self.steps_per_iteration / self.n_critic
         return min(1.0, self.global_step / max(total, 1))
 
     # --- sampling and evaluation --------------------------------------------------------------
@@ -268,11 +258,18 @@ class GANModule(L.LightningModule):
         return (self.global_step % self.steps_per_iteration) // self._critics == self.n_critic - 1
 
     def training_step(self, batch: Tensor, batch_idx: int) -> None:
+        """A critic pass on each of the step's ``batches_per_step`` real batches, in order."""
+        optimizers = self.optimizers()
+        for real in batch.chunk(self.batches_per_step):
+            self.critic_pass(real, optimizers)
+
+    def critic_pass(self, real: Tensor, optimizers: list) -> None:
+        """The critic updates on ``real``; at the last pass of an iteration, the others too."""
         ends_iteration = self.ends_iteration()
         terms: Terms = {}
-        for update, optimizer in zip(self.updates, self.optimizers()):
+        for update, optimizer in zip(self.updates, optimizers):
             if update.critic or ends_iteration:
-                terms |= self.update(optimizer, update, batch)
+                terms |= self.update(optimizer, update, real)
         if ends_iteration:
             self.log_terms(terms)
 
