@@ -95,6 +95,7 @@ BAD_SETTINGS = [
     (["model.d_optimizer.betas=[0.5,1.5]"], r"model.d_optimizer.betas\[1\] must be a number >= 0 and <= 1, got 1.5"),
     (["threads=-1"], "threads must be a whole number >= 1 or null, got -1"),
     (["threads=0"], "threads must be a whole number >= 1 or null, got 0"),
+    (["iterations_per_step=0"], "iterations_per_step must be a whole number >= 1, got 0"),
     (["eval_every=0"], "eval_every must be a whole number >= 1, got 0"),
     (["eval_every=2.5"], "eval_every must be a whole number >= 1, got 2.5"),
     (["checkpoint_every=0"], "checkpoint_every must be a whole number >= 1, got 0"),
