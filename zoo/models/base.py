@@ -20,7 +20,7 @@ generator iteration. Users budget in generator iterations; ``iteration`` convert
 A training step may carry several real batches (``batches_per_step``: ``iterations_per_step``
 whole generator iterations, set by zoo.jobs.train where it changes nothing the run computes), so
 that Lightning's fixed cost per step is paid once for all of them: on ring8's MLP it is about a
-tenth of an iteration (docs/benchmarks.md).
+seventh of an iteration (docs/benchmarks-history.md).
 """
 
 from collections.abc import Callable
