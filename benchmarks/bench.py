@@ -156,7 +156,8 @@ CASES = (
 
 
 def adam(network: torch.nn.Module, node) -> torch.optim.Adam:
-    return torch.optim.Adam(network.parameters(), lr=node.lr, betas=tuple(node.betas))
+    """The preset's Adam, its fused kernel included (as the zoo's model configs set it)."""
+    return torch.optim.Adam(network.parameters(), lr=node.lr, betas=tuple(node.betas), fused=node.get("fused", False))
 
 
 def minimise(optimizer, loss: Tensor) -> None:
