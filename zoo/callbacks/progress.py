@@ -1,8 +1,9 @@
 """A progress bar that counts what the budget counts: generator iterations, not batches of an epoch
 (with n_critic 5, six batches make one iteration, and an epoch says nothing about the budget)."""
 
+import math
+
 from lightning.pytorch.callbacks import TQDMProgressBar
-from lightning.pytorch.callbacks.progress.tqdm_progress import convert_inf
 
 
 class IterationProgressBar(TQDMProgressBar):
@@ -11,11 +12,8 @@ class IterationProgressBar(TQDMProgressBar):
 
     def on_train_start(self, trainer, pl_module) -> None:
         super().on_train_start(trainer, pl_module)
-        if trainer.max_steps > 0:
-            total = trainer.max_steps // pl_module.steps_per_iteration
-        else:  # an epoch budget: every n_critic-th real batch ends an iteration
-            steps = convert_inf(self.total_train_batches)
-            total = None if steps is None else trainer.max_epochs * steps * pl_module.batches_per_step // pl_module.n_critic
+        steps = pl_module.budget_steps
+        total = None if math.isinf(steps) else int(steps) // pl_module.steps_per_iteration
         self.train_progress_bar.reset(total=total)
         self.train_progress_bar.initial = pl_module.iteration  # a resumed run starts where it was
         self.train_progress_bar.set_description("iterations")

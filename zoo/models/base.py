@@ -136,14 +136,16 @@ class GANModule(L.LightningModule):
         return self.global_step % self.steps_per_iteration == 0
 
     @property
+    def budget_steps(self) -> float:
+        """Optimizer steps in the whole budget: max_steps, or those of max_epochs, where every
+        n_critic-th real batch ends an iteration (inf where an epoch's length is unknown)."""
+        trainer = self.trainer
+        return trainer.max_steps if trainer.max_steps > 0 else trainer.max_epochs * trainer.num_training_batches * self.batches_per_step * self.steps_per_iteration / self.n_critic
+
+    @property
     def progress(self) -> float:
         """Fraction of the training budget done, in [0, 1], for annealed schedules."""
-        trainer = self.trainer
-        if trainer.max_steps > 0:
-            total = trainer.max_steps
-        else:  # budget in epochs: every n_critic-th real batch ends an iteration
-            total = trainer.max_epochs * trainer.num_training_batches * self.batches_per_step * self.steps_per_iteration / self.n_critic
-        return min(1.0, self.global_step / max(total, 1))
+        return min(1.0, self.global_step / max(self.budget_steps, 1))
 
     # --- sampling and evaluation --------------------------------------------------------------
 
