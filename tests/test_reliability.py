@@ -180,6 +180,29 @@ def test_a_signal_finishes_the_iteration_saves_and_exits_non_zero(tmp_path, sign
     assert saved["global_step"] == results["iterations"] * 4  # a whole iteration: 3 critic steps and G
 
 
+def test_a_signal_stops_a_sequential_sweep_after_saving_its_job(tmp_path):
+    """SIGTERM asks the process to end: the job in progress saves and says "interrupted", the next
+    job never starts, summary.md lists the job that ran, and the command exits with 143."""
+    sweep = tmp_path / "sweep"
+    args = ["iterations=100000", "checkpoint_every=50", "eval_every=100000", *SMALL, "logger=csv"]
+    process = subprocess.Popen([sys.executable, "-m", "zoo.train", "-m", *args, "seed=0,1", f"hydra.sweep.dir={sweep}"], cwd=ROOT,
+                               env={**os.environ, "HYDRA_FULL_ERROR": "0"}, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
+    first = next(iter(sweep.glob("0_*")), None) if sweep.is_dir() else None
+    deadline = time.time() + 120
+    while first is None or not (first / "checkpoints" / "last.ckpt").exists():
+        assert process.poll() is None and time.time() < deadline, process.communicate()[1][-2000:] if process.poll() is not None else "timed out"
+        time.sleep(0.1)
+        first = next(iter(sweep.glob("0_*")), None) if sweep.is_dir() else None
+    process.send_signal(signal.SIGTERM)
+    _, stderr = process.communicate(timeout=120)
+    assert process.returncode == 128 + signal.SIGTERM, stderr[-2000:]
+    results = json.loads((first / "results.json").read_text())
+    assert results["status"] == "interrupted" and results["signal"] == "SIGTERM"
+    assert read_checkpoint(first / "checkpoints" / "last.ckpt")["global_step"] == results["iterations"] * 2
+    assert not list(sweep.glob("1_*")), "the second job started after the signal"
+    assert "interrupted" in (sweep / "summary.md").read_text() and "resume with: python -m zoo.train ckpt_path=" in stderr
+
+
 def test_a_resumed_command_line_run_goes_on_in_its_own_run_dir(tmp_path):
     from tests.conftest import run_cli
 

@@ -203,6 +203,9 @@ def entry_point(config_name: str) -> Callable[[Callable[[DictConfig], object]], 
                 if sweep.unfinished:  # a multirun whose jobs did not all finish: say how many
                     sys.exit(min(len(sweep.unfinished), 100))
                 return result
+            except sweep.SweepStopped as stop:  # a signal stopped a job: the jobs that ran, summarised
+                sweep.summarise(stop.sweep_dir)
+                sys.exit(128 + stop.signum)
             except Exception as error:
                 if full_error:
                     raise

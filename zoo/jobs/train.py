@@ -21,6 +21,7 @@ from zoo.checkpoint import read_checkpoint, resume_config
 from zoo.checks import check_config
 from zoo.cli import as_single_run, failed_objective, threads_per_job
 from zoo.rundirs import find_checkpoint
+from zoo.sweep import SweepStopped
 from zoo.errors import ConfigError, Divergence
 from zoo.factory import build, build_datamodule
 
@@ -152,6 +153,10 @@ def summary(results: dict, output_dir: Path) -> str:
     return "\n".join(lines)
 
 
+# Hydra's launcher that runs a sweep's jobs one after another in this process.
+BASIC_LAUNCHER = "hydra._internal.core_plugins.basic_launcher.BasicLauncher"
+
+
 def run(cfg: DictConfig) -> float | None:
     """``zoo-train`` on its composed config: one run, its summary, its exit code."""
     if cfg.threads is None:  # parallel sweep jobs share the cores instead of each taking all
@@ -161,8 +166,10 @@ def run(cfg: DictConfig) -> float | None:
     output_dir = Path(cfg.paths.output_dir)
     if rank_zero_only.rank == 0:  # under DDP every rank returns here; one summary is enough
         print(summary(results, output_dir))
-    if HydraConfig.get().mode == RunMode.MULTIRUN:  # the sweep goes on; summary.md and its exit code count this job
-        return objective(results, cfg.optimized_metric)
+    hydra = HydraConfig.get()
+    multirun = hydra.mode == RunMode.MULTIRUN
+    if multirun and not (results["status"] == "interrupted" and hydra.launcher._target_ == BASIC_LAUNCHER):
+        return objective(results, cfg.optimized_metric)  # the sweep goes on; summary.md and its exit code count this job
     if results["status"] == "interrupted":
         signum = signal.Signals[results["signal"]]
         print(
@@ -170,6 +177,8 @@ def run(cfg: DictConfig) -> float | None:
             f"python -m zoo.train ckpt_path={output_dir / 'checkpoints' / 'last.ckpt'} (it goes on with the run's own settings)",
             file=sys.stderr,
         )
+        if multirun:  # the signal asked the process to end: no further job starts (zoo.sweep)
+            raise SweepStopped(signum, hydra.sweep.dir)
         sys.exit(128 + signum)
     if results["status"] == "failed":
         sys.exit(1)
