@@ -109,3 +109,8 @@ def test_every_shipped_paper_table_loads_and_names_its_columns():
         assert paper.headline in titles, name
         assert all(target.column in titles for target in paper.targets), name
         assert all(target.row == "*" or target.row in {*paper.rows, *paper.groups.values()} for target in paper.targets), name
+
+
+def test_a_table_takes_other_tables_published_rows_from_their_files():
+    best, pacgan, veegan = papers.load("best"), papers.load("pacgan"), papers.load("veegan")
+    assert {f"PacGAN: {name}": cells for name, cells in pacgan.rows.items()} | {f"VEEGAN: {name}": cells for name, cells in veegan.rows.items()} == best.rows

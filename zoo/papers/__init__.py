@@ -3,7 +3,8 @@ numbers copied from the papers, see ../shared/reference/paper-tables.md), read b
 
 A table file names its columns (a results.json metric, on the jobs of one data set), its published
 rows (``mean`` or ``mean+-spread``), which zoo experiment reproduces which published row, and the
-targets the zoo's rows are held to.
+targets the zoo's rows are held to. ``rows_from`` takes another table's published rows from its
+own file (named ``<prefix>: <row>``), so a number is written once.
 """
 
 from dataclasses import dataclass, field
@@ -73,6 +74,8 @@ def load(name: str) -> Paper:
     columns = tuple(Column(**column) for column in spec["columns"])
     titles = [column.title for column in columns]
     rows = {row: {title: parse_number(value) for title, value in cells.items()} for row, cells in (spec.get("rows") or {}).items()}
+    for other, prefix in (spec.get("rows_from") or {}).items():  # another table's published rows, read from its file
+        rows |= {f"{prefix}: {row}": cells for row, cells in load(other).rows.items()}
     for row, cells in rows.items():
         for title in cells:
             if title not in titles:  # a typo in a shipped table is a bug: say where it is
