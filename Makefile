@@ -71,13 +71,17 @@ INFOGAN_CPU ?= iterations=1500 eval_every=500
 STACKED_CPU ?= iterations=2000 eval_every=1000
 LUCIC_CPU   ?= iterations=200 eval_every=200 scoring.backbone=classifier callbacks.fidelity.metrics=[fid] callbacks.fidelity.progress=false
 LUCIC_FULL  ?= callbacks.fidelity.metrics=[fid] callbacks.fidelity.progress=false
+# EXTRA: more overrides for every job of a table's sweeps, e.g. EXTRA=+trainer.max_time=00:00:08:00
+# (Lightning stops each job after 8 minutes of training; its results state the iterations reached).
+EXTRA     ?=
 # $(call sweep,<folder>,<overrides>): one multirun into $(SWEEPS)/<folder>/<start time>.
 sweep = -$(PY) -m zoo.train -m $(2) seed=$(SEEDS) trainer=$(TRAINER) hydra/launcher=joblib \
-	hydra.launcher.n_jobs=$(JOBS) hydra.sweep.dir=$(SWEEPS)/$(1)/$(STAMP_NOW)
-# $(call page,<table>,<paper>,<folders>,<by>): the table of those sweeps as docs/results/<table>.md.
-page = $(PY) -m zoo.table 'dirs=[$(3)]' paper=$(2) by=$(if $(4),$(4),[experiment]) out=docs/results/$(1) \
+	hydra.launcher.n_jobs=$(JOBS) hydra.sweep.dir=$(SWEEPS)/$(1)/$(STAMP_NOW) $(EXTRA)
+# $(call page,<table>,<paper>,<folders>,<by>,<more of the command>): the table of those sweeps as docs/results/<table>.md
+# (FULL=1: docs/results/<table>-full.md, beside the CPU-reduced page).
+page = $(PY) -m zoo.table 'dirs=[$(3)]' paper=$(2) by=$(if $(4),$(4),[experiment]) out=docs/results/$(1)$(if $(FULL),-full) \
 	overwrite=true \
-	command='"make table-$(1)$(if $(FULL), FULL=1) TRAINER=$(TRAINER) SEEDS=$(SEEDS) JOBS=$(JOBS)$(if $(ZOO_ROWS),, ZOO_ROWS=)"'
+	command='"make table-$(1)$(if $(FULL), FULL=1) TRAINER=$(TRAINER) SEEDS=$(SEEDS) JOBS=$(JOBS)$(if $(ZOO_ROWS),, ZOO_ROWS=)$(5)$(if $(EXTRA), EXTRA=$(EXTRA))"'
 PACGAN  := $(subst $(space),$(,),$(foreach d,ring grid,$(foreach r,gan pacgan2 pacgan4,pacgan/$(d)_$(r)))),pacgan/grid_ali
 # ALI's ring row sweeps on its own budget: its joint D sits at chance for thousands of iterations,
 # and seed 0 had 0-6 modes up to 10,000 iterations, 8 of 8 at 12,500, 6-8 after (docs/pacgan.md). The
@@ -86,6 +90,9 @@ PACGAN_ALI := pacgan/ring_ali
 VEEGAN  := veegan/ring_gan,veegan/ring_ali,veegan/grid_gan,veegan/grid_ali
 WGANTOY := wgan_gp_toy/ring_wgan_gp,wgan_gp_toy/ring_wgan,wgan_gp_toy/grid_wgan_gp,wgan_gp_toy/grid_wgan
 FDIV    := kl,reverse_kl,pearson,neyman,hellinger,jensen_shannon,gan,total_variation
+# STACKED=stacked_mnist/pacdcgan2: that row alone.
+STACKED_ROWS := stacked_mnist/dcgan,stacked_mnist/pacdcgan2
+STACKED ?= $(STACKED_ROWS)
 LUCIC   := mnist_gan,mnist_lsgan,mnist_wgan,mnist_wgan_gp,mnist_sngan,mnist_hinge,mnist_fgan
 # The zoo's own tuned presets of every variant, beside the PacGAN rows (ZOO_ROWS= leaves them out:
 # the PacGAN rows alone take about half the time).
@@ -120,8 +127,8 @@ table-infogan: install  ## InfoGAN on MNIST: the code's matched error -> docs/re
 	$(call page,infogan,infogan,$(SWEEPS)/infogan/$(STAMP_NOW))
 
 table-stacked-mnist: install  ## Stacked MNIST: DCGAN, PacDCGAN2 modes of 1,000 -> docs/results/stacked-mnist.md
-	$(call sweep,stacked-mnist,experiment=stacked_mnist/dcgan$(,)stacked_mnist/pacdcgan2 ++dataset.root=$(DATA_ROOT) $(if $(FULL),,$(STACKED_CPU)))
-	$(call page,stacked-mnist,stacked_mnist,$(SWEEPS)/stacked-mnist/$(STAMP_NOW))
+	$(call sweep,stacked-mnist,experiment=$(STACKED) ++dataset.root=$(DATA_ROOT) $(if $(FULL),,$(STACKED_CPU)))
+	$(call page,stacked-mnist,stacked_mnist,$(SWEEPS)/stacked-mnist/$(STAMP_NOW),,$(if $(filter-out $(STACKED_ROWS),$(STACKED)), STACKED=$(STACKED)))
 
 table-fdiv: install  ## the 8 f-divergence estimates against their closed forms -> docs/results/fdiv.md
 	-$(PY) -m zoo.fdiv -m divergence=$(FDIV) seed=$(SEEDS) hydra/launcher=joblib hydra.launcher.n_jobs=$(JOBS) \

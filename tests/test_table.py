@@ -114,3 +114,16 @@ def test_every_shipped_paper_table_loads_and_names_its_columns():
 def test_a_table_takes_other_tables_published_rows_from_their_files():
     best, pacgan, veegan = papers.load("best"), papers.load("pacgan"), papers.load("veegan")
     assert {f"PacGAN: {name}": cells for name, cells in pacgan.rows.items()} | {f"VEEGAN: {name}": cells for name, cells in veegan.rows.items()} == best.rows
+
+
+def test_the_page_states_an_epoch_budget_its_time_limit_and_the_iterations_reached(tmp_path):
+    """A job trained for epochs under Lightning's max_time (a GPU table's safety stop) may end
+    short of its budget: the page says both the budget and what each job reached."""
+    root = tmp_path / "sweep"
+    for seed, reached in ((0, 9000), (1, 12000)):
+        job = make_job(root, f"{seed}_seed{seed}", "mnist_infogan", "mnist", {"status": "ok", "iterations": reached, "val/matched_accuracy": 0.9})
+        config = {"iterations": None, "trainer": {"max_epochs": 20, "max_time": "00:00:07:00"}}
+        (job / ".hydra" / "config.yaml").write_text(yaml.safe_dump(config))
+    text = tables.page(tables.build_rows(tables.read_jobs([root]), ["experiment"], papers.load("infogan")), papers.load("infogan"), [root], "make table-infogan FULL=1", None)
+    assert "- budgets (generator iterations per job): 20 epochs or 00:00:07:00 (dd:hh:mm:ss) of training" in text
+    assert "- iterations reached per job: 9000 to 12000" in text

@@ -231,7 +231,16 @@ def sweep_seconds(roots: list[Path]) -> float:
 
 
 def provenance() -> dict[str, str]:
-    """The commit (with -dirty when the code has uncommitted changes) and the machine this ran on."""
+    """The commit (with -dirty when the code has uncommitted changes) and the machine this ran on.
+    $ZOO_COMMIT names the commit where the code is a copy without git (a lent GPU machine's)."""
+    commit = os.environ.get("ZOO_COMMIT") or git_commit()
+    machine = f"{platform.machine()}, {os.cpu_count()} CPU cores, {platform.system()} {platform.release()}"
+    if torch.cuda.is_available():
+        machine += f", {torch.cuda.device_count()} x {torch.cuda.get_device_name(0)}"
+    return {"commit": commit, "machine": machine}
+
+
+def git_commit() -> str:
     try:
         commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=True).stdout.strip()
         # Dirty only where the code differs (the pages and results being written do not count).
@@ -239,17 +248,25 @@ def provenance() -> dict[str, str]:
         commit += "-dirty" if dirty else ""
     except (OSError, subprocess.CalledProcessError):
         commit = "unknown (not a git checkout)"
-    machine = f"{platform.machine()}, {os.cpu_count()} CPU cores, {platform.system()} {platform.release()}"
-    if torch.cuda.is_available():
-        machine += f", {torch.cuda.device_count()} x {torch.cuda.get_device_name(0)}"
-    return {"commit": commit, "machine": machine}
+    return commit
+
+
+def budget(job: Job) -> str | None:
+    """A job's training budget as configured: its iterations, else its epochs, and Lightning's
+    max_time where one was set (a job stopped by it has fewer iterations than its budget)."""
+    planned = job.value("iterations") if job.value("iterations") is not None else job.value("trainer.max_epochs")
+    if planned is None:
+        return None
+    text = str(planned) if job.value("iterations") is not None else f"{planned} epochs"
+    return text + (f" or {job.value('trainer.max_time')} (dd:hh:mm:ss) of training" if job.value("trainer.max_time") else "")
 
 
 def page(rows: list[Row], paper: Paper, roots: list[Path], command: str, picture: Path | None) -> str:
     """The markdown page of a table: what produced it (command, commit, machine, wall time,
     budgets), the table, the targets met or not, the jobs that failed, and the picture."""
     facts = provenance()
-    budgets = sorted({str(job.value("iterations")) for row in rows for job in row.jobs if job.value("iterations") is not None})
+    budgets = sorted({budget(job) for row in rows for job in row.jobs} - {None})
+    reached = sorted(job.results["iterations"] for row in rows for job in row.jobs if isinstance(job.results.get("iterations"), int))
     lines = [f"# {paper.title or 'Sweep ' + ', '.join(map(str, roots))}", ""]
     lines += [
         f"- command: `{command}`",
@@ -258,6 +275,8 @@ def page(rows: list[Row], paper: Paper, roots: list[Path], command: str, picture
         f"- wall time of the sweeps: {sweep_seconds(roots) / 60:.1f} min",
         f"- budgets (generator iterations per job): {', '.join(budgets) or 'n/a'}",
     ]
+    if reached:
+        lines.append(f"- iterations reached per job: {reached[0]}" + (f" to {reached[-1]}" if reached[-1] != reached[0] else ""))
     seconds = [job.results["train_seconds"] for row in rows for job in row.jobs if isinstance(job.results.get("train_seconds"), (int, float))]
     if seconds:
         devices = sorted({str(job.value("trainer.accelerator")) for row in rows for job in row.jobs})
