@@ -4,6 +4,8 @@ The Inception tests use a few dozen images (0.2-0.3 s each on a 2-core CPU); the
 domain classifier trained once per session on 10,000 MNIST images (a few seconds).
 """
 
+import math
+
 import numpy as np
 import pytest
 import scipy.linalg
@@ -159,3 +161,16 @@ def test_channel_and_resolution_mismatches_fail(mnist_test):
         score(images, torch.zeros(8, 1, 32, 32), ["fid"])
     with pytest.raises(ConfigError, match="unknown metric"):
         score(images, images, ["fidd"])
+
+
+@pytest.mark.parametrize("device", ["cpu", pytest.param("cuda", marks=pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device (a lent GPU machine runs it)"))])
+def test_stacked_mnist_scores_a_histogram_on_any_device(device):
+    """The in-training callback sums its mode histogram on the training device: the scores come
+    back the same from a CUDA histogram (on a GPU a CPU tensor divided by a CUDA sum failed)."""
+    from zoo.metrics.stacked_mnist import N_MODES, stacked_mnist_metrics_of_counts
+
+    counts = torch.zeros(N_MODES, dtype=torch.float64, device=device)
+    counts[:500] = 2.0  # half the modes, evenly: KL = log 2
+    scores = stacked_mnist_metrics_of_counts(counts)
+    assert scores["modes"] == 500 and scores["modes_total"] == N_MODES
+    assert scores["kl"] == pytest.approx(math.log(2))

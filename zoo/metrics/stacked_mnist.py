@@ -37,7 +37,8 @@ def stacked_mnist_metrics(images: Tensor, classifier: DigitClassifier) -> dict[s
 def stacked_mnist_metrics_of_counts(counts: Tensor) -> dict[str, float]:
     """Modes covered (of ``modes_total``) and KL(histogram || uniform) of a mode histogram
     (``mode_counts``, summed over batches and ranks)."""
-    q = counts.double().cpu() / counts.sum()
+    counts = counts.double().cpu()  # one device: a CUDA sum cannot divide a CPU tensor
+    q = counts / counts.sum()
     covered = q > 0
     kl = (q[covered] * (q[covered] * N_MODES).log()).sum()
     return {"modes": int(covered.sum()), "modes_total": N_MODES, "kl": float(kl)}
