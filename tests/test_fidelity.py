@@ -163,13 +163,14 @@ def test_channel_and_resolution_mismatches_fail(mnist_test):
         score(images, images, ["fidd"])
 
 
-@pytest.mark.parametrize("device", ["cpu", pytest.param("cuda", marks=pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device (a lent GPU machine runs it)"))])
-def test_stacked_mnist_scores_a_histogram_on_any_device(device):
-    """The in-training callback sums its mode histogram on the training device: the scores come
-    back the same from a CUDA histogram (on a GPU a CPU tensor divided by a CUDA sum failed)."""
+def test_stacked_mnist_scores_a_histogram():
+    """Modes covered and KL of a mode histogram. The in-training callback sums the histogram on
+    the training device; on a GPU, dividing the CPU copy by the CUDA sum failed (fixed in 7d3f2c2,
+    proved by the H200 run of docs/results/stacked-mnist-full.md; this suite hides CUDA, see
+    conftest.py, so no test here runs on one)."""
     from zoo.metrics.stacked_mnist import N_MODES, stacked_mnist_metrics_of_counts
 
-    counts = torch.zeros(N_MODES, dtype=torch.float64, device=device)
+    counts = torch.zeros(N_MODES, dtype=torch.float64)
     counts[:500] = 2.0  # half the modes, evenly: KL = log 2
     scores = stacked_mnist_metrics_of_counts(counts)
     assert scores["modes"] == 500 and scores["modes_total"] == N_MODES
