@@ -149,9 +149,14 @@ def start_training(run_dir, *overrides):
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
 
 
-def wait_for(path, process, timeout=120):
+def wait_for(pattern, process, timeout=120, root=None):
+    """The first path that exists: ``pattern`` itself, or with ``root`` the first match of that glob
+    under it (a sweep's job folder, whose name Hydra chooses); fails if the process ends first."""
     deadline = time.time() + timeout
-    while not path.exists():
+    while True:
+        found = next(iter(root.glob(pattern)), None) if root is not None else (pattern if pattern.exists() else None)
+        if found is not None:
+            return found
         assert process.poll() is None and time.time() < deadline, process.communicate()[1][-2000:] if process.poll() is not None else "timed out"
         time.sleep(0.1)
 
@@ -187,12 +192,7 @@ def test_a_signal_stops_a_sequential_sweep_after_saving_its_job(tmp_path):
     args = ["iterations=100000", "checkpoint_every=50", "eval_every=100000", *SMALL, "logger=csv"]
     process = subprocess.Popen([sys.executable, "-m", "zoo.train", "-m", *args, "seed=0,1", f"hydra.sweep.dir={sweep}"], cwd=ROOT,
                                env={**os.environ, "HYDRA_FULL_ERROR": "0"}, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
-    first = next(iter(sweep.glob("0_*")), None) if sweep.is_dir() else None
-    deadline = time.time() + 120
-    while first is None or not (first / "checkpoints" / "last.ckpt").exists():
-        assert process.poll() is None and time.time() < deadline, process.communicate()[1][-2000:] if process.poll() is not None else "timed out"
-        time.sleep(0.1)
-        first = next(iter(sweep.glob("0_*")), None) if sweep.is_dir() else None
+    first = wait_for("0_*/checkpoints/last.ckpt", process, root=sweep).parents[1]
     process.send_signal(signal.SIGTERM)
     _, stderr = process.communicate(timeout=120)
     assert process.returncode == 128 + signal.SIGTERM, stderr[-2000:]

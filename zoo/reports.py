@@ -12,7 +12,8 @@ from pathlib import Path
 
 from zoo import curves
 from zoo.papers import Paper
-from zoo.tables import Job, Row, failures, number, provenance, sweep_seconds
+from zoo.provenance import provenance, sweep_seconds
+from zoo.tables import Job, Row, failures, number
 
 STYLE = """
 body { font: 14px/1.4 system-ui, sans-serif; margin: 1.5em 2em; color: #222; }

@@ -44,6 +44,17 @@ class SweepStopped(BaseException):
         self.signum, self.sweep_dir = signum, Path(sweep_dir)
 
 
+# Hydra's launcher that runs a sweep's jobs one after another in this process.
+BASIC_LAUNCHER = "hydra._internal.core_plugins.basic_launcher.BasicLauncher"
+
+
+def stops_with_its_job(hydra_config) -> bool:
+    """Whether an interrupted job ends its whole sweep: under Hydra's basic launcher the jobs run
+    in this process, which the signal asked to end. A parallel launcher's jobs are processes of
+    their own, and the launcher handles the signal."""
+    return hydra_config.launcher._target_ == BASIC_LAUNCHER
+
+
 def summarise(sweep_dir: Path) -> None:
     """``<sweep dir>/summary.md``, and the unfinished jobs noted for the command's exit code."""
     try:

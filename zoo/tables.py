@@ -8,18 +8,15 @@ grouping needs Hydra's own record of each job (its choices and config), which on
 
 import csv
 import json
-import os
-import platform
 import statistics
-import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-import torch
 from omegaconf import DictConfig, OmegaConf
 
 from zoo.errors import ConfigError
 from zoo.papers import Column, Paper
+from zoo.provenance import provenance, sweep_seconds
 from zoo.results import natural_order, results_files
 
 # Numbers in results.json that are bookkeeping or training losses, not scores: a plain table
@@ -216,39 +213,6 @@ def write_csv(rows: list[Row], paper: Paper, path: Path) -> None:
         for row in rows:
             for job in row.jobs:
                 writer.writerow([row.name, str(job.dir), job.results.get("status", "ok"), job.results.get("error", "")] + [job.results.get(m, "") for m in metrics])
-
-
-def sweep_seconds(roots: list[Path]) -> float:
-    """Wall time of the sweeps: from each sweep's start (multirun.yaml, written first) to its last
-    results.json, summed over the sweeps (the make targets run them one after another)."""
-    total = 0.0
-    for root in roots:
-        ends = [path.stat().st_mtime for path in root.rglob("results.json")]
-        starts = [path.stat().st_mtime for path in [root / "multirun.yaml", *root.rglob(".hydra/config.yaml")] if path.is_file()]
-        if ends and starts:
-            total += max(ends) - min(starts)
-    return total
-
-
-def provenance() -> dict[str, str]:
-    """The commit (with -dirty when the code has uncommitted changes) and the machine this ran on.
-    $ZOO_COMMIT names the commit where the code is a copy without git (a lent GPU machine's)."""
-    commit = os.environ.get("ZOO_COMMIT") or git_commit()
-    machine = f"{platform.machine()}, {os.cpu_count()} CPU cores, {platform.system()} {platform.release()}"
-    if torch.cuda.is_available():
-        machine += f", {torch.cuda.device_count()} x {torch.cuda.get_device_name(0)}"
-    return {"commit": commit, "machine": machine}
-
-
-def git_commit() -> str:
-    try:
-        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=True).stdout.strip()
-        # Dirty only where the code differs (the pages and results being written do not count).
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no", "--", "zoo", "conf", "Makefile"], capture_output=True, text=True, check=True).stdout.strip()
-        commit += "-dirty" if dirty else ""
-    except (OSError, subprocess.CalledProcessError):
-        commit = "unknown (not a git checkout)"
-    return commit
 
 
 def budget(job: Job) -> str | None:

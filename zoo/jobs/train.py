@@ -21,7 +21,7 @@ from zoo.checkpoint import read_checkpoint, resume_config
 from zoo.checks import check_config
 from zoo.cli import as_single_run, failed_objective, threads_per_job
 from zoo.rundirs import find_checkpoint
-from zoo.sweep import SweepStopped
+from zoo.sweep import SweepStopped, stops_with_its_job
 from zoo.errors import ConfigError, Divergence
 from zoo.factory import build, build_datamodule
 
@@ -153,10 +153,6 @@ def summary(results: dict, output_dir: Path) -> str:
     return "\n".join(lines)
 
 
-# Hydra's launcher that runs a sweep's jobs one after another in this process.
-BASIC_LAUNCHER = "hydra._internal.core_plugins.basic_launcher.BasicLauncher"
-
-
 def run(cfg: DictConfig) -> float | None:
     """``zoo-train`` on its composed config: one run, its summary, its exit code."""
     if cfg.threads is None:  # parallel sweep jobs share the cores instead of each taking all
@@ -168,7 +164,7 @@ def run(cfg: DictConfig) -> float | None:
         print(summary(results, output_dir))
     hydra = HydraConfig.get()
     multirun = hydra.mode == RunMode.MULTIRUN
-    if multirun and not (results["status"] == "interrupted" and hydra.launcher._target_ == BASIC_LAUNCHER):
+    if multirun and not (results["status"] == "interrupted" and stops_with_its_job(hydra)):
         return objective(results, cfg.optimized_metric)  # the sweep goes on; summary.md and its exit code count this job
     if results["status"] == "interrupted":
         signum = signal.Signals[results["signal"]]
