@@ -163,14 +163,17 @@ def test_channel_and_resolution_mismatches_fail(mnist_test):
         score(images, images, ["fidd"])
 
 
-def test_stacked_mnist_scores_a_histogram():
+CUDA = pytest.param("cuda", marks=[pytest.mark.gpu, pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device: ZOO_TEST_CUDA=1 on a machine with one")])
+
+
+@pytest.mark.parametrize("device", ["cpu", CUDA])
+def test_stacked_mnist_scores_a_histogram(device):
     """Modes covered and KL of a mode histogram. The in-training callback sums the histogram on
     the training device; on a GPU, dividing the CPU copy by the CUDA sum failed (fixed in 7d3f2c2,
-    proved by the H200 run of docs/results/stacked-mnist-full.md; this suite hides CUDA, see
-    conftest.py, so no test here runs on one)."""
+    found by the H200 run of docs/results/stacked-mnist-full.md)."""
     from zoo.metrics.stacked_mnist import N_MODES, stacked_mnist_metrics_of_counts
 
-    counts = torch.zeros(N_MODES, dtype=torch.float64)
+    counts = torch.zeros(N_MODES, dtype=torch.float64, device=device)
     counts[:500] = 2.0  # half the modes, evenly: KL = log 2
     scores = stacked_mnist_metrics_of_counts(counts)
     assert scores["modes"] == 500 and scores["modes_total"] == N_MODES
