@@ -40,17 +40,19 @@ echo "classifier: $(( $(date +%s) - start )) s"
 budget=$(( LIMIT - MARGIN - ($(date +%s) - start) ))
 max_time=$(printf '00:00:%02d:%02d' $(( budget / 60 )) $(( budget % 60 )))
 echo "each job trains for at most $max_time"
+extra="threads=1 +trainer.max_time=$max_time"      # every job's, the tables' and RUNS' alike
+left() { echo $(( LIMIT + 30 - ($(date +%s) - start) )); }  # seconds a command may still run
 pids=()
 for line in "$@"; do
   name=$(echo "$line" | cut -d' ' -f1)
   # shellcheck disable=SC2086  # a make command line: its words are separate arguments
-  timeout $(( LIMIT + 30 - ($(date +%s) - start) )) make -o install -o .venv/.installed PY=$PY DATA_ROOT=$DATA TRAINER=$TRAINER \
-    EXTRA="threads=1 +trainer.max_time=$max_time" $line > "$OUT/$name.log" 2>&1 &
+  timeout "$(left)" make -o install -o .venv/.installed PY=$PY DATA_ROOT=$DATA TRAINER=$TRAINER \
+    EXTRA="$extra" $line > "$OUT/$name.log" 2>&1 &
   pids+=($!)
 done
 if [ -n "$RUNS" ]; then
   # shellcheck disable=SC2086
-  timeout $(( LIMIT + 30 - ($(date +%s) - start) )) $PY -m zoo.train -m $RUNS threads=1 +trainer.max_time=$max_time > "$OUT/runs.log" 2>&1 &
+  timeout "$(left)" $PY -m zoo.train -m $RUNS $extra > "$OUT/runs.log" 2>&1 &
   pids+=($!)
 fi
 tick=0

@@ -218,11 +218,11 @@ def write_csv(rows: list[Row], paper: Paper, path: Path) -> None:
 def budget(job: Job) -> str | None:
     """A job's training budget as configured: its iterations, else its epochs, and Lightning's
     max_time where one was set (a job stopped by it has fewer iterations than its budget)."""
-    planned = job.value("iterations") if job.value("iterations") is not None else job.value("trainer.max_epochs")
-    if planned is None:
+    iterations, epochs, max_time = (job.value(key) for key in ("iterations", "trainer.max_epochs", "trainer.max_time"))
+    if iterations is None and epochs is None:
         return None
-    text = str(planned) if job.value("iterations") is not None else f"{planned} epochs"
-    return text + (f" or {job.value('trainer.max_time')} (dd:hh:mm:ss) of training" if job.value("trainer.max_time") else "")
+    text = str(iterations) if iterations is not None else f"{epochs} epochs"
+    return text + (f" or {max_time} (dd:hh:mm:ss) of training" if max_time else "")
 
 
 def page(rows: list[Row], paper: Paper, roots: list[Path], command: str, picture: Path | None) -> str:
